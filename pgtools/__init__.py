@@ -1,0 +1,66 @@
+"""pgtools: numerical companion to the policy-gradients chapter (Chapter 4).
+
+One module per concept: :mod:`~pgtools.mdp` (the finite MDP of Eq. (4.1)),
+:mod:`~pgtools.policies` (softmax parameterisations, §4.5), :mod:`~pgtools.exact` (J, V/Q/A,
+marginals and the exact gradient, Eq. (4.3)), :mod:`~pgtools.sampling` (trajectories from
+rho_theta, Eq. (4.2)), :mod:`~pgtools.estimators` (REINFORCE, baselines, importance sampling,
+§4.3-§4.4), :mod:`~pgtools.optim` (gradient ascent, §4.2), :mod:`~pgtools.examples` and
+:mod:`~pgtools.plotting`.
+"""
+
+from .estimators import (
+    ImportanceWeighted,
+    finite_difference_gradient,
+    importance_weighted_gradient,
+    importance_weighted_objective,
+    reinforce_gradient,
+)
+from .exact import (
+    Enumeration,
+    OptimalValues,
+    ValueTables,
+    enumerate_trajectories,
+    exact_gradient,
+    exact_objective,
+    optimal_values,
+    state_action_marginals,
+    trajectory_log_likelihood,
+    value_tables,
+)
+from .examples import Example, gridworld, random_mdp, short_corridor
+from .mdp import FiniteMDP
+from .optim import AscentResult, gradient_ascent
+from .policies import LinearSoftmax, NeuralSoftmax, SoftmaxPolicy, TabularSoftmax
+from .sampling import Trajectories, reward_to_go, sample_trajectories
+
+__all__ = [
+    "AscentResult",
+    "Enumeration",
+    "Example",
+    "FiniteMDP",
+    "ImportanceWeighted",
+    "LinearSoftmax",
+    "NeuralSoftmax",
+    "OptimalValues",
+    "SoftmaxPolicy",
+    "TabularSoftmax",
+    "Trajectories",
+    "ValueTables",
+    "enumerate_trajectories",
+    "exact_gradient",
+    "exact_objective",
+    "finite_difference_gradient",
+    "gradient_ascent",
+    "gridworld",
+    "importance_weighted_gradient",
+    "importance_weighted_objective",
+    "optimal_values",
+    "random_mdp",
+    "reinforce_gradient",
+    "reward_to_go",
+    "sample_trajectories",
+    "short_corridor",
+    "state_action_marginals",
+    "trajectory_log_likelihood",
+    "value_tables",
+]

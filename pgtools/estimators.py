@@ -1,0 +1,240 @@
+"""Monte Carlo estimators of J and grad J from sampled trajectories (§4.3, §4.4).
+
+All estimators are vectorised across trajectories: per-step coefficients are scattered into
+state-action weight tables (``np.bincount``) and turned into gradients with one
+``policy.weighted_score_sum``, using sum_t c_t grad log pi(a_t|s_t) = sum_{s,a} W[s, a]
+grad log pi(a|s) with W[s, a] = sum_{t: (s_t, a_t) = (s, a)} c_t.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _validate as v
+from .policies import check_policy
+from .sampling import check_trajectories
+
+KINDS = ("return", "reward_to_go")
+
+
+class ImportanceWeighted(NamedTuple):
+    """Result of :func:`importance_weighted_objective` (§4.3).
+
+    Attributes
+    ----------
+    estimate : float
+        Estimate of J(theta).
+    ess : float
+        Effective sample size (sum w)^2 / sum w^2, in [1, n].
+    weights : numpy.ndarray, shape (n,)
+        Likelihood ratios w_i = rho_theta(tau_i) / rho(tau_i).
+    """
+
+    estimate: float
+    ess: float
+    weights: np.ndarray
+
+
+def _baseline_table(baseline, trajectories, n_states):
+    """Baseline b_t(s_t) for every (i, t): shape (n, H)."""
+    n, H = trajectories.states.shape
+    if baseline is None:
+        return np.zeros((n, H))
+    if isinstance(baseline, numbers.Real) and not isinstance(baseline, bool):
+        b = float(baseline)
+        if not np.isfinite(b):
+            raise ValueError(f"baseline must be finite; got {baseline!r}")
+        return np.full((n, H), b)
+    if isinstance(baseline, (str, bytes, bool)) or baseline is Ellipsis:
+        raise ValueError(
+            f"baseline must be None, a number, an array b[t] of shape ({H},) or b[t, s] of shape "
+            f"({H}, {n_states}); got {baseline!r}"
+        )
+    b = v.finite_array(baseline, "baseline")
+    if b.shape == (H,):
+        return np.broadcast_to(b, (n, H))
+    if b.shape == (H, n_states):
+        return b[np.arange(H)[None, :], trajectories.states]
+    raise ValueError(
+        f"baseline must be None, a number, an array b[t] of shape ({H},) or b[t, s] of shape "
+        f"({H}, {n_states}); got an array of shape {b.shape}"
+    )
+
+
+def _scatter(policy, theta, trajectories, coef, per_trajectory):
+    """sum_t coef[i, t] grad log pi(a_it|s_it): mean over i, or per trajectory."""
+    S, A = policy.n_states, policy.n_actions
+    n = trajectories.n
+    flat = trajectories.states * A + trajectories.actions
+    if per_trajectory:
+        idx = (np.arange(n)[:, None] * (S * A) + flat).ravel()
+        W = np.bincount(idx, weights=coef.ravel(), minlength=n * S * A).reshape(n, S, A)
+    else:
+        W = np.bincount(flat.ravel(), weights=coef.ravel(), minlength=S * A).reshape(S, A) / n
+    return policy.weighted_score_sum(theta, W)
+
+
+def _check_common(policy, theta, trajectories, gamma):
+    check_policy(policy)
+    theta = v.theta_array(theta, policy.theta_shape)
+    check_trajectories(trajectories, policy.n_states, policy.n_actions)
+    if trajectories.n < 1:
+        raise ValueError("trajectories must contain at least one trajectory (n >= 1)")
+    return theta, v.discount(gamma)
+
+
+def reinforce_gradient(policy, theta, trajectories, kind="return", baseline=None, gamma=1.0,
+                       per_trajectory=False):
+    """REINFORCE estimate of grad J(theta) from trajectories sampled from rho_theta (§4.3, §4.4).
+
+    * ``kind="return"``: sum_t grad log pi(a_t|s_t) (R(tau) - b_t(s_t)), R(tau) = sum_t gamma^t
+      r_t (the second display of §4.3);
+    * ``kind="reward_to_go"``: sum_t gamma^t grad log pi(a_t|s_t) (G_t - b_t(s_t)),
+      G_t = sum_{t'>=t} gamma^(t'-t) r_{t'} (Eq. (4.3) and §4.4).
+
+    Both are unbiased for any baseline that depends only on (t, s_t).
+
+    Parameters
+    ----------
+    policy : SoftmaxPolicy
+    theta : array_like, shape ``policy.theta_shape``
+    trajectories : Trajectories
+        n trajectories of length H, sampled with this ``theta``.
+    kind : {"return", "reward_to_go"}
+    baseline : None, float, array of shape (H,) or (H, S)
+        b_t(s); e.g. ``value_tables(...).V``.
+    gamma : float, default 1.0
+    per_trajectory : bool, default False
+        Return every trajectory's estimate instead of their mean.
+
+    Returns
+    -------
+    numpy.ndarray, shape ``theta_shape`` (or ``(n,) + theta_shape`` if ``per_trajectory``)
+    """
+    theta, gamma = _check_common(policy, theta, trajectories, gamma)
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
+    b = _baseline_table(baseline, trajectories, policy.n_states)
+    H = trajectories.horizon
+    if kind == "return":
+        coef = trajectories.returns(gamma)[:, None] - b
+    else:
+        coef = (gamma ** np.arange(H))[None, :] * (trajectories.reward_to_go(gamma) - b)
+    return _scatter(policy, theta, trajectories, coef, bool(per_trajectory))
+
+
+def _log_weights(policy, theta, behaviour_theta, trajectories, behaviour_policy):
+    bpol = policy if behaviour_policy is None else check_policy(behaviour_policy,
+                                                                "behaviour_policy")
+    if (bpol.n_states, bpol.n_actions) != (policy.n_states, policy.n_actions):
+        raise ValueError("behaviour_policy must have the same states and actions as policy")
+    btheta = v.theta_array(behaviour_theta, bpol.theta_shape, "behaviour_theta")
+    s, a = trajectories.states, trajectories.actions
+    diff = policy.log_probs(theta)[s, a] - bpol.log_probs(btheta)[s, a]
+    return diff.sum(axis=1)
+
+
+def importance_weighted_objective(policy, theta, behaviour_theta, trajectories, gamma=1.0,
+                                  behaviour_policy=None, self_normalised=False):
+    """Off-policy estimate J(theta) ~ mean_i w_i R(tau_i) (likelihood-ratio trick, §4.3).
+
+    w_i = rho_theta(tau_i) / rho(tau_i) = prod_t pi_theta(a_t|s_t) / pi_b(a_t|s_t) (the dynamics in
+    Eq. (4.2) cancel).
+
+    Parameters
+    ----------
+    policy : SoftmaxPolicy
+        Target policy pi_theta.
+    theta : array_like, shape ``policy.theta_shape``
+    behaviour_theta : array_like
+        Parameters of the behaviour policy that generated ``trajectories``.
+    trajectories : Trajectories
+        n trajectories from rho = rho_{behaviour}.
+    gamma : float, default 1.0
+    behaviour_policy : SoftmaxPolicy, optional
+        Defaults to ``policy`` (same parameterisation, different parameters).
+    self_normalised : bool, default False
+        Use sum_i w_i R_i / sum_i w_i (biased, consistent, lower variance).
+
+    Returns
+    -------
+    ImportanceWeighted
+        ``estimate`` (float), ``ess`` (float), ``weights`` (n,).
+    """
+    theta, gamma = _check_common(policy, theta, trajectories, gamma)
+    logw = _log_weights(policy, theta, behaviour_theta, trajectories, behaviour_policy)
+    w = np.exp(logw)
+    shifted = np.exp(logw - logw.max())
+    ess = float(shifted.sum() ** 2 / (shifted ** 2).sum())
+    R = trajectories.returns(gamma)
+    if self_normalised:
+        est = float(shifted @ R / shifted.sum())
+    else:
+        est = float(np.mean(w * R))
+    return ImportanceWeighted(est, ess, w)
+
+
+def importance_weighted_gradient(policy, theta, behaviour_theta, trajectories, gamma=1.0,
+                                 behaviour_policy=None, self_normalised=False):
+    """Off-policy gradient grad J ~ mean_i w_i grad log rho_theta(tau_i) R(tau_i) (§4.3).
+
+    The chapter's grad J = E_rho[grad rho_theta(tau) / rho(tau) R(tau)], with
+    grad rho_theta / rho = w grad log rho_theta and grad log rho_theta(tau) =
+    sum_t grad log pi_theta(a_t|s_t).
+
+    Parameters
+    ----------
+    policy, theta, behaviour_theta, trajectories, gamma, behaviour_policy, self_normalised
+        As in :func:`importance_weighted_objective`.
+
+    Returns
+    -------
+    numpy.ndarray, shape ``policy.theta_shape``
+    """
+    theta, gamma = _check_common(policy, theta, trajectories, gamma)
+    logw = _log_weights(policy, theta, behaviour_theta, trajectories, behaviour_policy)
+    R = trajectories.returns(gamma)
+    if self_normalised:
+        shifted = np.exp(logw - logw.max())
+        per = shifted * R / shifted.sum() * trajectories.n  # _scatter divides by n
+    else:
+        per = np.exp(logw) * R
+    coef = np.broadcast_to(per[:, None], trajectories.states.shape)
+    return _scatter(policy, theta, trajectories, coef, False)
+
+
+def finite_difference_gradient(f, theta, eps=1e-6):
+    """Central finite differences (f(theta + eps e_i) - f(theta - eps e_i)) / (2 eps).
+
+    A reference to check analytic gradients (e.g. Eq. (4.3)) against; costs 2 dim(theta) calls.
+
+    Parameters
+    ----------
+    f : callable
+        Scalar function of an array of the shape of ``theta``.
+    theta : array_like, any shape
+    eps : float, default 1e-6
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``theta``
+    """
+    if not callable(f):
+        raise ValueError(f"f must be callable; got {type(f).__name__}")
+    theta = v.finite_array(theta, "theta")
+    if not (isinstance(eps, numbers.Real) and np.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a positive finite number; got {eps!r}")
+    grad = np.empty_like(theta)
+    flat, g = theta.reshape(-1), grad.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + eps
+        hi = float(f(theta.copy()))
+        flat[i] = old - eps
+        lo = float(f(theta.copy()))
+        flat[i] = old
+        g[i] = (hi - lo) / (2 * eps)
+    return grad
