@@ -12,7 +12,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _validate as v
 from .mdp import check_mdp
 from .policies import check_policy
 from .sampling import Trajectories, _check_compatible, check_trajectories

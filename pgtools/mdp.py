@@ -62,7 +62,8 @@ class FiniteMDP:
         -------
         FiniteMDP
         """
-        fields = dict(P=self.P, r=self.r, mu0=self.mu0, horizon=self.horizon, gamma=self.gamma)
+        fields = {"P": self.P, "r": self.r, "mu0": self.mu0, "horizon": self.horizon,
+                  "gamma": self.gamma}
         unknown = set(changes) - set(fields)
         if unknown:
             raise ValueError(
@@ -125,6 +126,6 @@ def check_mdp(mdp, name="mdp"):
     FiniteMDP
     """
     if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"{name} must be a pgtools.FiniteMDP; got {type(mdp).__name__}")
+        raise ValueError(f"{name} must be a pgtools.FiniteMDP; got {type(mdp).__name__}")  # noqa: TRY004
     return mdp
 

@@ -13,6 +13,8 @@ The score is grad log pi(a|s) = grad f(s, a) - E_{a' ~ pi(s)} grad f(s, a') (§4
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from . import _validate as v
@@ -312,7 +314,7 @@ class NeuralSoftmax(SoftmaxPolicy):
         self.seed = v.positive_int(seed, "seed", minimum=0)
         sizes = (p,) + self.hidden
         self._shapes = []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        for fan_in, fan_out in itertools.pairwise(sizes):
             self._shapes += [(fan_in, fan_out), (fan_out,)]
         self._shapes.append((sizes[-1],))
         self.theta_shape = (int(sum(np.prod(s) for s in self._shapes)),)
@@ -402,7 +404,7 @@ def check_policy(policy, name="policy"):
     SoftmaxPolicy
     """
     if not isinstance(policy, SoftmaxPolicy):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004
             f"{name} must be a pgtools policy (TabularSoftmax, LinearSoftmax, NeuralSoftmax); "
             f"got {type(policy).__name__}"
         )

@@ -187,7 +187,9 @@ def check_trajectories(trajectories, n_states, n_actions, name="trajectories"):
     Trajectories
     """
     if not isinstance(trajectories, Trajectories):
-        raise ValueError(f"{name} must be a pgtools.Trajectories; got {type(trajectories).__name__}")
+        raise ValueError(  # noqa: TRY004
+            f"{name} must be a pgtools.Trajectories; got {type(trajectories).__name__}"
+        )
     if trajectories.states.size:
         if trajectories.states.max() >= n_states:
             raise ValueError(f"{name}.states entries must lie in [0, {n_states})")
