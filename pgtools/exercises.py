@@ -319,11 +319,21 @@ def _short(text: str, n: int = 40) -> str:
 
 
 # ------------------------------------------------------------------------------- widgets
+def _compact(path: Path) -> str:
+    """Asset text without indentation, blank and whole-line ``//`` comment lines.
+
+    The source is stored in every widget's saved state, so this keeps notebooks and pages small;
+    line breaks are kept, so JavaScript semantics (automatic semicolons) do not change.
+    """
+    lines = (ln.strip() for ln in path.read_text(encoding="utf-8").splitlines())
+    return "\n".join(ln for ln in lines if ln and not ln.startswith("//")) + "\n"
+
+
 class _Exercise(anywidget.AnyWidget):
     """Common base: prompt, encoded spec, hints/solution (inside the spec), feedback trait."""
 
-    _esm = _HERE / "exercises.js"
-    _css = _HERE / "exercises.css"
+    _esm = _compact(_HERE / "exercises.js")
+    _css = _compact(_HERE / "exercises.css")
 
     kind = traitlets.Unicode("").tag(sync=True)
     prompt = traitlets.Unicode("").tag(sync=True)

@@ -40,14 +40,19 @@ def test_python_grader_matches_cases(case):
         assert case["contains"] in str(fb), fb
 
 
-def test_javascript_grader_agrees_with_python():
+@pytest.mark.parametrize("variant", ["source file", "compacted _esm as shipped"])
+def test_javascript_grader_agrees_with_python(variant, tmp_path):
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed: cannot run the JavaScript grader (Python side still tested)")
+    js_file = JS_FILE
+    if variant != "source file":
+        js_file = tmp_path / "exercises_esm.js"
+        js_file.write_text(exercises.NumericExercise._esm, encoding="utf-8")
     specs = [c["spec"] for c in CASES] + [{"kind": "numeric", "note": "ünïcode γ^t π_θ"}]
     encoded = [exercises.encode_spec(s) for s in specs]
     proc = subprocess.run(
-        [node, "--input-type=module", "-e", NODE_SCRIPT, str(JS_FILE), str(CASES_FILE)],
+        [node, "--input-type=module", "-e", NODE_SCRIPT, str(js_file), str(CASES_FILE)],
         input=json.dumps(encoded), capture_output=True, text=True, timeout=30, check=False,
     )
     assert proc.returncode == 0, f"node failed:\n{proc.stderr}"
