@@ -71,9 +71,9 @@ def distribution_rows(arr, name, tol=ROW_TOL):
             f"{name}{list(idx)} = {arr[idx]:.3g} is negative; probabilities must be >= 0"
         )
     sums = arr.sum(axis=-1)
-    bad = np.argwhere(np.abs(sums - 1.0) > tol)
+    bad = np.argwhere(np.atleast_1d(np.abs(sums - 1.0) > tol))
     if bad.size:
-        idx = tuple(int(i) for i in bad[0])
+        idx = tuple(int(i) for i in bad[0]) if sums.ndim else ()
         where = f"{name}[{', '.join(map(str, idx))}]" if idx else name
         row = f"each row {name}[s, a]" if arr.ndim == 3 else name
         raise ValueError(
