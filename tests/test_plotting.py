@@ -15,18 +15,18 @@ def test_t_quantile_against_table(df, expected):
 
 
 def test_helpers_draw_and_return():
-    fig, ax = plt.subplots()
+    _, ax = plt.subplots()
     x = np.array([1.0, 10.0, 100.0])
     ys = np.random.default_rng(0).normal(size=(20, 3)) + x
     line = plotting.plot_band(ax, x, ys, label="mean")
     assert line.get_label() == "mean" and len(ax.collections) == 1
     mean, half = plotting.mean_ci(ys)
     assert np.all(half > 0) and mean.shape == (3,)
-    fig2, ax2 = plt.subplots()
+    _, ax2 = plt.subplots()
     k = plotting.loglog_slope(ax2, x, 3 * x**-0.5, label="err")
     assert k == pytest.approx(-0.5)
     assert ax2.get_xscale() == "log" and any("slope = -0.50" in t.get_text() for t in ax2.texts)
-    fig3, ax3 = plt.subplots()
+    _, ax3 = plt.subplots()
     bars = plotting.bar_with_errors(ax3, ["a", "b"], [np.ones(5), np.arange(5.0)])
     assert len(bars) == 2
     plt.close("all")

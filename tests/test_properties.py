@@ -49,8 +49,9 @@ def test_marginals_and_values_are_consistent(kind, size, seed, scale):
     policy, theta = build_policy(kind, S, A, seed, scale)
     d = pg.state_action_marginals(mdp, policy, theta)
     np.testing.assert_allclose(d.sum(axis=(1, 2)), 1.0)
-    V, Q, _ = pg.value_tables(mdp, policy, theta)
+    V = pg.value_tables(mdp, policy, theta).V
     J = pg.exact_objective(mdp, policy, theta)
+    assert np.isclose(J, mdp.mu0 @ V[0])
     # J = sum_t gamma^t E[r_t] = sum_t gamma^t sum_{s,a} d_t r
     assert np.isclose(J, sum(0.95**t * np.sum(d[t] * mdp.r) for t in range(H)))
     assert J <= mdp.mu0 @ pg.optimal_values(mdp).V[0] + 1e-9
