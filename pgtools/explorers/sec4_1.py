@@ -1,0 +1,96 @@
+"""§4.1 explorer: exact gradient ascent on a tabular softmax policy, one curve per step size.
+
+The notebook's miniature of the whole chapter: on a small random MDP, theta_{t+1} = theta_t +
+eta grad J(theta_t) (§4.2, with the exact gradient of Eq. (4.3)) climbs towards the optimal value
+J* found by dynamic programming. The slider picks eta; all curves are computed once, for all
+step sizes in lock-step, by :func:`pgtools.explorers.sec4_2.batched_sgd` with ``exact=True``.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from pgtools.exact import optimal_values
+from pgtools.examples import random_mdp
+
+from .sec4_2 import batched_sgd
+
+__all__ = ["ETAS", "STEPS", "explorer_mdp", "curves", "draw", "make_explorer"]
+
+ETAS = (0.1, 0.3, 1.0, 3.0, 10.0)
+STEPS = 300
+
+
+def explorer_mdp():
+    """The small random MDP of the §4.1 notebook (S = 4, A = 3, H = 5, seed 0)."""
+    return random_mdp(4, 3, 5, seed=0)
+
+
+@functools.lru_cache(maxsize=1)
+def curves():
+    """J(theta_t), t = 0..STEPS, of exact gradient ascent from theta_0 = 0 for every eta in ETAS.
+
+    Returns
+    -------
+    J : numpy.ndarray, shape (len(ETAS), STEPS + 1)
+    j_star : float
+        Optimal value E_{s0 ~ mu0} V*_0(s0) from backward induction.
+    """
+    mdp = explorer_mdp()
+    etas = np.array(ETAS)[:, None, None]
+    theta0 = np.zeros((mdp.n_states, mdp.n_actions))
+    J, _ = batched_sgd(mdp, theta0, STEPS, lambda t: etas, 1, len(ETAS), seed=0, exact=True)
+    return J, float(mdp.mu0 @ optimal_values(mdp).V[0])
+
+
+def draw(eta=1.0, ax=None):
+    """Learning curve J(theta_t) for step size ``eta`` (one of ETAS), with J* dashed.
+
+    Parameters
+    ----------
+    eta : float
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    J, j_star = curves()
+    k = int(np.argmin(np.abs(np.array(ETAS) - float(eta))))
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 3.4))
+    else:
+        fig = ax.figure
+    t = np.arange(STEPS + 1)
+    for i, e in enumerate(ETAS):
+        if i != k:
+            ax.plot(t, J[i], color="0.8", lw=1)
+    ax.plot(t, J[k], color="C0", lw=2, label=rf"exact gradient ascent, $\eta$ = {ETAS[k]:g}")
+    ax.axhline(j_star, color="k", ls="--", lw=1, label="optimal value $J^*$ (DP)")
+    gap = j_star - J[k, -1]
+    ax.set_title(f"gap after {STEPS} steps: {gap:.4f}")
+    ax.set_xlabel("iteration $t$")
+    ax.set_ylabel(r"$J(\theta_t)$")
+    ax.set_xscale("symlog", linthresh=10)
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def make_explorer():
+    """A step-size slider driving :func:`draw` (curves precomputed)."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    curves()
+    sl = widgets.SelectionSlider(options=list(ETAS), value=1.0, description="step η")
+
+    def _show(eta):
+        draw(eta)
+        plt.show()
+
+    out = widgets.interactive_output(_show, {"eta": sl})
+    return widgets.VBox([sl, out])
