@@ -37,22 +37,23 @@ import os
 import re
 import signal
 import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import anywidget
 import numpy as np
 import traitlets
 
 __all__ = [
+    "ChoiceExercise",
+    "CodeExercise",
     "Feedback",
     "NumericExercise",
     "VectorExercise",
-    "ChoiceExercise",
-    "CodeExercise",
-    "grade",
     "explain",
+    "grade",
 ]
 
 _HERE = Path(__file__).parent

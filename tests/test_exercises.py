@@ -9,8 +9,13 @@ import numpy as np
 import pytest
 
 from pgtools import exercises
-from pgtools.exercises import (ChoiceExercise, CodeExercise, Feedback, NumericExercise,
-                               VectorExercise)
+from pgtools.exercises import (
+    ChoiceExercise,
+    CodeExercise,
+    Feedback,
+    NumericExercise,
+    VectorExercise,
+)
 
 
 def reward_to_go(rewards, gamma):
@@ -67,12 +72,12 @@ class TestNumeric:
         assert self.ex.feedback["status"] == "correct"
 
     @pytest.mark.parametrize("kwargs,match", [
-        (dict(answer=float("nan")), "finite"),
-        (dict(answer="x"), "number"),
-        (dict(answer=1.0, rtol=-1), ">= 0"),
-        (dict(answer=1.0, factors={"one": 1.0}), "not ≈1"),
-        (dict(answer=1.0, close=[(1.0, "same")]), "already be accepted"),
-        (dict(answer=1.0, close=[1.0]), "pairs"),
+        ({"answer": float("nan")}, "finite"),
+        ({"answer": "x"}, "number"),
+        ({"answer": 1.0, "rtol": -1}, ">= 0"),
+        ({"answer": 1.0, "factors": {"one": 1.0}}, "not ≈1"),
+        ({"answer": 1.0, "close": [(1.0, "same")]}, "already be accepted"),
+        ({"answer": 1.0, "close": [1.0]}, "pairs"),
     ])
     def test_constructor_rejects(self, kwargs, match):
         with pytest.raises(ValueError, match=match):
@@ -144,13 +149,13 @@ class TestChoice:
         assert self.single.check([0, 1]).status == "invalid"
 
     @pytest.mark.parametrize("kwargs,match", [
-        (dict(options=["a", "b"], correct=2), "out of range"),
-        (dict(options=["a", "b"], correct=-1), "out of range"),
-        (dict(options=["a"], correct=0), "at least two"),
-        (dict(options=["a", "b"], correct=[]), "at least one"),
-        (dict(options=["a", "b"], correct=[0, 1], multiple=False), "multiple=True"),
-        (dict(options=["a", "b"], correct=0, explanations=["x"]), "explanations"),
-        (dict(options=["a", "b"], correct="0"), "indices"),
+        ({"options": ["a", "b"], "correct": 2}, "out of range"),
+        ({"options": ["a", "b"], "correct": -1}, "out of range"),
+        ({"options": ["a"], "correct": 0}, "at least two"),
+        ({"options": ["a", "b"], "correct": []}, "at least one"),
+        ({"options": ["a", "b"], "correct": [0, 1], "multiple": False}, "multiple=True"),
+        ({"options": ["a", "b"], "correct": 0, "explanations": ["x"]}, "explanations"),
+        ({"options": ["a", "b"], "correct": "0"}, "indices"),
     ])
     def test_constructor_rejects(self, kwargs, match):
         with pytest.raises(ValueError, match=match):
@@ -282,13 +287,13 @@ class TestCode:
         assert ex.check(lambda n: [0]).status == "wrong"
 
     @pytest.mark.parametrize("kwargs,match", [
-        (dict(reference=1, name="f", cases=[(1,)]), "reference"),
-        (dict(reference=abs, name="not a name", cases=[(1,)]), "identifier"),
-        (dict(reference=abs, name="f", cases=[]), "empty"),
-        (dict(reference=abs, name="f", cases=3), "cases"),
-        (dict(reference=abs, name="f", cases=[(1,)], timeout=0), "timeout"),
-        (dict(reference=abs, name="f", cases=[(1,)], n_cases=0), "n_cases"),
-        (dict(reference=abs, name="f", cases=[(1,)], close=[(1, "x")]), "function"),
+        ({"reference": 1, "name": "f", "cases": [(1,)]}, "reference"),
+        ({"reference": abs, "name": "not a name", "cases": [(1,)]}, "identifier"),
+        ({"reference": abs, "name": "f", "cases": []}, "empty"),
+        ({"reference": abs, "name": "f", "cases": 3}, "cases"),
+        ({"reference": abs, "name": "f", "cases": [(1,)], "timeout": 0}, "timeout"),
+        ({"reference": abs, "name": "f", "cases": [(1,)], "n_cases": 0}, "n_cases"),
+        ({"reference": abs, "name": "f", "cases": [(1,)], "close": [(1, "x")]}, "function"),
     ])
     def test_constructor_rejects(self, kwargs, match):
         with pytest.raises(ValueError, match=match):
