@@ -1,0 +1,83 @@
+# The two commands a reader needs: `make book` and `make test` (see README.md).
+# Each sets up .venv from requirements.txt when it is missing or stale, installs pgtools into it,
+# and installs the book's front-end files (pinned in web/package-lock.json) from the npm registry.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+VENDOR := web/site/_static/pgbook/vendor
+NODE_STAMP := web/node_modules/.installed
+BUILD  := _build/html
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+export MPLBACKEND := Agg
+
+.PHONY: book test unit nbval browser notebooks bench lab lint clean setup assets
+
+## make book: build the HTML book into _build/html, executing every notebook
+book: setup assets
+	@rm -rf _build/html _build/.doctrees
+	$(BIN)/jupyter-book build --all -W -n --keep-going .
+	@echo
+	@echo "The book is built. Open $(CURDIR)/$(BUILD)/index.html"
+	@echo "(or serve it: $(BIN)/python -m http.server -d $(BUILD) 8000, then http://127.0.0.1:8000/)"
+
+## make test: unit tests, nbval over every notebook, then browser tests of the freshly built book
+test: book
+	$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser
+	$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)
+	$(BIN)/pytest -q -p no:cacheprovider tests/browser
+
+unit: setup
+	$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser
+
+nbval: setup
+	$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)
+
+browser: setup
+	$(BIN)/pytest -q -p no:cacheprovider tests/browser
+
+## make notebooks: re-execute every notebook in place (outputs and widget state are committed)
+notebooks: setup
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.timeout=180 --ExecutePreprocessor.kernel_name=python3 $(NOTEBOOKS)
+
+## make bench: speed figures (printed, never asserted in unit tests)
+bench: setup
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+## make lab: JupyterLab on the book's notebooks
+lab: setup
+	MPLBACKEND= $(BIN)/jupyter lab book/
+
+lint: setup
+	$(BIN)/ruff check pgtools tests benchmarks
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	@touch $@
+
+assets: $(NODE_STAMP)
+	@rm -rf $(VENDOR) && mkdir -p $(VENDOR)/requirejs $(VENDOR)/@jupyter-widgets/html-manager \
+	  $(VENDOR)/anywidget $(VENDOR)/mathjax/output/chtml/fonts
+	cp web/node_modules/requirejs/require.js $(VENDOR)/requirejs/
+	cp -r web/node_modules/@jupyter-widgets/html-manager/dist $(VENDOR)/@jupyter-widgets/html-manager/
+	rm -f $(VENDOR)/@jupyter-widgets/html-manager/dist/*.map
+	cp -r web/node_modules/anywidget/dist $(VENDOR)/anywidget/
+	cp web/node_modules/mathjax/es5/tex-mml-chtml.js $(VENDOR)/mathjax/
+	cp -r web/node_modules/mathjax/es5/output/chtml/fonts/woff-v2 $(VENDOR)/mathjax/output/chtml/fonts/
+
+$(NODE_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+clean:
+	rm -rf _build $(VENDOR)
