@@ -7,6 +7,7 @@ A full-page screenshot of every page is saved under ``_build/screenshots/`` for 
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -76,7 +77,7 @@ def test_exercise_and_solution_open_on_click(open_page, path):
 
 @pytest.mark.browser
 def test_next_previous_navigation(open_page):
-    for here, there in zip(PAGES, PAGES[1:]):
+    for here, there in itertools.pairwise(PAGES):
         page, _ = open_page(f"{here}.html", wait_widgets=False)
         page.locator("a.right-next").first.click()
         page.wait_for_load_state("load")
