@@ -79,8 +79,9 @@ def _backward(mdp, pi):
     H, S, A = mdp.horizon, mdp.n_states, mdp.n_actions
     V = np.zeros((H + 1, S))
     Q = np.empty((H, S, A))
+    P2 = mdp.P.reshape(S * A, S)
     for t in range(H - 1, -1, -1):
-        Q[t] = mdp.r + mdp.gamma * (mdp.P @ V[t + 1])
+        Q[t] = mdp.r + mdp.gamma * (P2 @ V[t + 1]).reshape(S, A)
         V[t] = (pi * Q[t]).sum(axis=1)
     return V[:H], Q
 
@@ -127,12 +128,14 @@ def exact_objective(mdp, policy, theta):
 
 def _forward(mdp, pi):
     H = mdp.horizon
-    d = np.empty((H, mdp.n_states, mdp.n_actions))
+    S, A = mdp.n_states, mdp.n_actions
+    d = np.empty((H, S, A))
+    P2 = mdp.P.reshape(S * A, S)
     ds = mdp.mu0.copy()
     for t in range(H):
         d[t] = ds[:, None] * pi
         if t + 1 < H:
-            ds = np.einsum("sa,sat->t", d[t], mdp.P)
+            ds = d[t].reshape(-1) @ P2
     return d
 
 
@@ -175,7 +178,7 @@ def exact_gradient(mdp, policy, theta):
     _, Q = _backward(mdp, pi)
     d = _forward(mdp, pi)
     disc = mdp.gamma ** np.arange(mdp.horizon)
-    w = np.einsum("t,tsa,tsa->sa", disc, d, Q)
+    w = np.tensordot(disc, d * Q, axes=1)
     return policy.weighted_score_sum(theta, w)
 
 
@@ -198,8 +201,9 @@ def optimal_values(mdp):
     H, S, A = mdp.horizon, mdp.n_states, mdp.n_actions
     V = np.zeros((H + 1, S))
     Q = np.empty((H, S, A))
+    P2 = mdp.P.reshape(S * A, S)
     for t in range(H - 1, -1, -1):
-        Q[t] = mdp.r + mdp.gamma * (mdp.P @ V[t + 1])
+        Q[t] = mdp.r + mdp.gamma * (P2 @ V[t + 1]).reshape(S, A)
         V[t] = Q[t].max(axis=1)
     V = V[:H]
     return OptimalValues(V, Q, Q - V[:, :, None], Q.argmax(axis=2))

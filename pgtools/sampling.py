@@ -111,23 +111,45 @@ class Trajectories:
         return self.n
 
 
-def _cumulative(p):
-    """Row-wise CDFs with the last entry exactly 1 (so zero-probability tails are never drawn)."""
-    c = np.cumsum(p, axis=-1)
-    return c / c[..., -1:]
+class _InverseCDF:
+    """Vectorised inverse-CDF sampling from many categorical rows at once.
 
+    The row CDFs (normalised so each ends exactly at 1) are offset by their row index and
+    concatenated into one increasing array, so a draw for row k with uniform u is one
+    ``searchsorted(u + k)``: it returns the index i with cdf[i-1] <= u < cdf[i], i.e. the same
+    index as ``(cdf_row <= u).sum()``, in O(log) instead of O(K). Zero-probability entries can never
+    be returned (their CDF step is empty); the result is clipped to each row's last
+    positive-probability entry to guard against rounding of u + k up to k + 1. Rows with K <= 16
+    entries use the direct count ``(cdf_row <= u).sum()`` instead (faster for short rows).
 
-def _draw(cdf_rows, u):
-    """Inverse-CDF draw: index i with cdf[i-1] <= u < cdf[i]; ``cdf_rows`` (n, K), ``u`` (n,)."""
-    idx = (cdf_rows <= u[:, None]).sum(axis=1)
-    return np.minimum(idx, cdf_rows.shape[1] - 1)
+    Parameters
+    ----------
+    p : numpy.ndarray, shape (rows, K)
+        Probability rows.
+    """
+
+    def __init__(self, p):
+        rows, K = p.shape
+        cdf = np.cumsum(p, axis=1)
+        cdf /= cdf[:, -1:]
+        self.K, self.cdf = K, cdf
+        self.flat = (cdf + np.arange(rows)[:, None]).ravel()
+        self.last = K - 1 - np.argmax(p[:, ::-1] > 0, axis=1)
+
+    def draw(self, rows, u):
+        """One index per entry of ``rows`` (int array) using uniforms ``u`` (same shape)."""
+        if self.K <= 16:  # short rows: the direct count is faster than a binary search
+            return np.minimum((self.cdf[rows] <= u[:, None]).sum(axis=1), self.last[rows])
+        j = np.searchsorted(self.flat, u + rows, side="right") - rows * self.K
+        return np.minimum(j, self.last[rows])
 
 
 def sample_trajectories(mdp, policy, theta, n, rng):
     """Sample n trajectories tau ~ rho_theta (Eq. (4.2)), vectorised across trajectories.
 
     Each step draws one uniform per trajectory and inverts the CDF of pi_theta(.|s_t) and then of
-    P(.|s_t, a_t); the only Python loop is over the H time steps.
+    P(.|s_t, a_t) (one ``searchsorted`` over all trajectories, see ``_InverseCDF``); the only
+    Python loop is over the H time steps.
 
     Parameters
     ----------
@@ -149,17 +171,18 @@ def sample_trajectories(mdp, policy, theta, n, rng):
     _check_compatible(mdp, policy)
     n = v.positive_int(n, "n")
     rng = v.generator(rng)
-    pi_cdf = _cumulative(policy.probs(theta))
-    P_cdf = _cumulative(mdp.P)
-    H = mdp.horizon
+    S, A, H = mdp.n_states, mdp.n_actions, mdp.horizon
+    start = _InverseCDF(mdp.mu0[None, :])
+    pi = _InverseCDF(policy.probs(theta))
+    step = _InverseCDF(mdp.P.reshape(S * A, S))
     states = np.empty((n, H), dtype=np.int64)
     actions = np.empty((n, H), dtype=np.int64)
-    s = _draw(np.broadcast_to(_cumulative(mdp.mu0), (n, mdp.n_states)), rng.random(n))
+    s = start.draw(np.zeros(n, dtype=np.int64), rng.random(n))
     for t in range(H):
-        a = _draw(pi_cdf[s], rng.random(n))
+        a = pi.draw(s, rng.random(n))
         states[:, t], actions[:, t] = s, a
         if t + 1 < H:
-            s = _draw(P_cdf[s, a], rng.random(n))
+            s = step.draw(s * A + a, rng.random(n))
     rewards = mdp.r[states, actions]
     return Trajectories(states, actions, rewards)
 

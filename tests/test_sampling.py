@@ -76,3 +76,25 @@ def test_trajectories_is_frozen_and_sliceable():
     with pytest.raises(ValueError):
         tr.states[0, 0] = 1
     assert tr[:2].n == 2 and tr[3].n == 1
+
+
+def test_many_states_binary_search_path(make_policy):
+    """S > 16 exercises the searchsorted branch: frequencies and zero-probability transitions."""
+    mdp = pg.random_mdp(30, 2, 3, 9)
+    P = np.array(mdp.P)
+    P[:, :, :10] = 0.0  # states 0..9 are never entered after t = 0
+    P /= P.sum(-1, keepdims=True)
+    mu0 = np.zeros(30)
+    mu0[[0, 29]] = [0.5, 0.5]
+    mdp = mdp.replace(P=P, mu0=mu0)
+    policy, theta = make_policy("tabular", 30, 2, 3)
+    n = 40_000
+    tr = pg.sample_trajectories(mdp, policy, theta, n, 77)
+    assert set(np.unique(tr.states[:, 0])) <= {0, 29}
+    assert tr.states[:, 1:].min() >= 10
+    d = pg.state_action_marginals(mdp, policy, theta)
+    for t in range(3):
+        counts = np.zeros((30, 2))
+        np.add.at(counts, (tr.states[:, t], tr.actions[:, t]), 1)
+        bound = 5 * np.sqrt(d[t] * (1 - d[t]) / n) + 1e-12
+        assert np.all(np.abs(counts / n - d[t]) <= bound)
