@@ -54,6 +54,8 @@ def _baseline_table(baseline, trajectories, n_states):
             f"({H}, {n_states}); got {baseline!r}"
         )
     b = v.finite_array(baseline, "baseline")
+    if b.shape == ():
+        return np.full((n, H), float(b))
     if b.shape == (H,):
         return np.broadcast_to(b, (n, H))
     if b.shape == (H, n_states):
