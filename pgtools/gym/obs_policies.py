@@ -251,13 +251,16 @@ class ObsMLPSoftmax(_ObsPolicy):
         Hidden-layer widths.
     seed : int, default 0
         Seed of :meth:`init_params`.
+    dtype : {numpy.float64, numpy.float32}, default float64
+        Precision of the forward and backward passes (results are returned as float64).
+        ``float32`` makes ``tanh`` several times faster -- plenty for training with Adam.
 
     Attributes
     ----------
     theta_shape : tuple ``(D,)``
     """
 
-    def __init__(self, obs_dim, n_actions, hidden=(32,), seed=0):
+    def __init__(self, obs_dim, n_actions, hidden=(32,), seed=0, dtype=np.float64):
         self.obs_dim = v.positive_int(obs_dim, "obs_dim")
         self.n_actions = v.positive_int(n_actions, "n_actions")
         try:
@@ -266,6 +269,9 @@ class ObsMLPSoftmax(_ObsPolicy):
             raise ValueError(f"hidden must be a tuple of positive ints; got {hidden!r}") from None
         self.hidden = tuple(v.positive_int(h, "hidden") for h in hidden)
         self.seed = v.positive_int(seed, "seed", minimum=0)
+        if np.dtype(dtype) not in (np.dtype(np.float64), np.dtype(np.float32)):
+            raise ValueError(f"dtype must be float64 or float32; got {dtype!r}")
+        self.dtype = np.dtype(dtype)
         sizes = (self.obs_dim,) + self.hidden + (self.n_actions,)
         self._shapes = []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
@@ -299,17 +305,17 @@ class ObsMLPSoftmax(_ObsPolicy):
         return out[0::2], out[1::2]
 
     def _forward(self, theta, obs):
-        Ws, bs = self._unpack(theta)
-        hs = [obs]
+        Ws, bs = self._unpack(theta.astype(self.dtype, copy=False))
+        hs = [obs.astype(self.dtype, copy=False)]
         for W, b in zip(Ws[:-1], bs[:-1]):
             hs.append(np.tanh(hs[-1] @ W + b))
         return hs, Ws, hs[-1] @ Ws[-1] + bs[-1]
 
     def _logits(self, theta, obs):
-        return self._forward(theta, obs)[2]
+        return self._forward(theta, obs)[2].astype(float, copy=False)
 
     def _stack_key(self):
-        return (ObsMLPSoftmax, self.obs_dim, self.n_actions, self.hidden)
+        return (ObsMLPSoftmax, self.obs_dim, self.n_actions, self.hidden)  # rollout uses float32
 
     def _stacked_logits(self, thetas):
         """obs (K, m, d) -> logits (K, m, A) for K parameter sets at once (rollout's hot loop)."""
@@ -331,23 +337,25 @@ class ObsMLPSoftmax(_ObsPolicy):
         """sum_n g[n]^T d f(o_n) / d theta: one backward pass with upstream g (N, A)."""
         hs, Ws, _ = self._forward(theta, o)
         grads = []
-        delta = g
+        delta = g.astype(self.dtype, copy=False)
         for layer in range(len(Ws) - 1, -1, -1):
-            grads.append(delta.sum(axis=0))          # bias
-            grads.append((hs[layer].T @ delta).ravel())  # weight
+            grads.append(delta.sum(axis=0))  # bias
+            # weight: h^T delta, written as (delta^T h)^T -- the same product, but OpenBLAS is
+            # up to 40x faster on the tall-skinny operands in this order
+            grads.append((delta.T @ hs[layer]).T.ravel())
             if layer > 0:
                 delta = (delta @ Ws[layer].T) * (1.0 - hs[layer] ** 2)
-        return np.concatenate(grads[::-1])
+        return np.concatenate(grads[::-1]).astype(float)
 
     def _per_sample_vjp(self, theta, o, g):
         """Per-sample g[n]^T d f(o_n) / d theta, shape (N, D)."""
         hs, Ws, _ = self._forward(theta, o)
         n = o.shape[0]
         grads = []
-        delta = g
+        delta = g.astype(self.dtype, copy=False)
         for layer in range(len(Ws) - 1, -1, -1):
             grads.append(delta)
             grads.append((hs[layer][:, :, None] * delta[:, None, :]).reshape(n, -1))
             if layer > 0:
                 delta = (delta @ Ws[layer].T) * (1.0 - hs[layer] ** 2)
-        return np.concatenate(grads[::-1], axis=1)
+        return np.concatenate(grads[::-1], axis=1).astype(float)
