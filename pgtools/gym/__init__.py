@@ -9,7 +9,8 @@
   masked :class:`ObsTrajectories`; :func:`reinforce_gradient_obs` is REINFORCE with reward-to-go
   and a baseline on them (Eq. (4.3) with a baseline, §4.4), mirroring
   :func:`pgtools.reinforce_gradient`.
-* :class:`Adam` is a tiny Adam optimiser and :func:`train_reinforce` the training loop of §4.6.
+* :class:`Adam` is a tiny Adam optimiser and :func:`train_reinforce` the training loop of §4.6;
+  :func:`plot_grid_policy` draws a FrozenLake policy.
 """
 
 from .adam import Adam
@@ -21,6 +22,7 @@ from .rollout import (
     rollout,
     train_reinforce,
 )
+from .plots import plot_grid_policy
 from .tabular import frozenlake_layout, mdp_from_gymnasium, tables_from_gymnasium
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "frozenlake_layout",
     "mdp_from_gymnasium",
     "obs_advantages",
+    "plot_grid_policy",
     "reinforce_gradient_obs",
     "rollout",
     "tables_from_gymnasium",
