@@ -263,7 +263,7 @@ def draw(parameterisation="linear", beta=1.0, ax=None):
     J = float(batched_objective(mdp, pi[None])[0])
     own = ax is None
     if own:
-        fig, ax = plt.subplots(figsize=(4.2, 4.2), dpi=80)
+        _, ax = plt.subplots(figsize=(4.2, 4.2), dpi=80)
     draw_policy(ax, pi, 4, 4, title=f"{parameterisation} softmax, β = {beta:.2f}: "
                 f"J = {J:.2f} (J* = {c['Jstar']:.2f})")
     if own:
