@@ -17,7 +17,7 @@ from pgtools.examples import random_mdp
 
 from .sec4_2 import batched_sgd
 
-__all__ = ["ETAS", "STEPS", "explorer_mdp", "curves", "draw", "make_explorer"]
+__all__ = ["ETAS", "STEPS", "curves", "draw", "explorer_mdp", "make_explorer"]
 
 ETAS = (0.1, 0.3, 1.0, 3.0, 10.0)
 STEPS = 300

@@ -15,8 +15,16 @@ import numpy as np
 
 from pgtools.examples import random_mdp
 
-__all__ = ["batched_probs", "batched_exact", "batched_exact_gradient", "batched_sgd",
-           "explorer_mdp", "learning_curves", "draw", "make_explorer"]
+__all__ = [
+    "batched_exact",
+    "batched_exact_gradient",
+    "batched_probs",
+    "batched_sgd",
+    "draw",
+    "explorer_mdp",
+    "learning_curves",
+    "make_explorer",
+]
 
 
 def batched_probs(theta):
@@ -171,7 +179,7 @@ def explorer_mdp():
     return random_mdp(4, 3, 5, seed=0)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def learning_curves(batch, eta):
     """Cached J(theta_t) curves: SGD with minibatch ``batch`` (N_SEEDS runs) and exact ascent.
 
@@ -191,7 +199,7 @@ def learning_curves(batch, eta):
     return sgd, ex, j_star
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def batched_exact_curve(eta):
     """Exact gradient ascent curve with constant step ``eta`` (cached)."""
     mdp = explorer_mdp()
