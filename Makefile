@@ -13,7 +13,6 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
-export MPLBACKEND := Agg
 
 .PHONY: book test unit nbval browser notebooks bench lab lint clean setup assets
 
@@ -51,7 +50,7 @@ bench: setup
 
 ## make lab: JupyterLab on the book's notebooks
 lab: setup
-	MPLBACKEND= $(BIN)/jupyter lab book/
+	$(BIN)/jupyter lab book/
 
 lint: setup
 	$(BIN)/ruff check pgtools tests benchmarks
