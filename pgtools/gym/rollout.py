@@ -166,8 +166,10 @@ def rollout(env, policy, theta, horizon, rng, *, n_episodes=None, seed=None):
     theta : array_like, or a list of them
     horizon : int
         Maximum episode length H (the environment's own time limit may end episodes earlier).
-    rng : numpy.random.Generator or int
-        Randomness of the actions (inverse-CDF sampling).
+    rng : numpy.random.Generator or int, or a list of them (one per learner)
+        Randomness of the actions (inverse-CDF sampling). With one generator per learner, a
+        learner draws only while one of its own episodes runs, so its trajectories do not depend
+        on the other learners sharing the environment.
     n_episodes : int, optional
         Number of episodes for a plain environment (ignored for a vector environment).
     seed : int, optional
@@ -180,8 +182,14 @@ def rollout(env, policy, theta, horizon, rng, *, n_episodes=None, seed=None):
     import gymnasium as gym
 
     horizon = v.positive_int(horizon, "horizon")
-    rng = v.generator(rng)
     policies, thetas, many = _as_groups(policy, theta)
+    if isinstance(rng, (list, tuple)):
+        if len(rng) != len(policies):
+            raise ValueError(f"rng: got {len(rng)} generators for {len(policies)} learners")
+        rngs = [v.generator(g) for g in rng]
+    else:
+        rngs = None
+        rng = v.generator(rng)
     vector = isinstance(env, gym.vector.VectorEnv)
     if not vector and not isinstance(env, gym.Env):
         raise ValueError(f"env must be a gymnasium Env or VectorEnv; got {type(env).__name__}")
@@ -212,7 +220,13 @@ def rollout(env, policy, theta, horizon, rng, *, n_episodes=None, seed=None):
         for t in range(horizon):
             O[:, t] = obs
             a = np.empty(N, dtype=np.int64)
-            u = rng.random(N)
+            if rngs is None:
+                u = rng.random(N)
+            else:
+                u = np.zeros(N)
+                for k, g in enumerate(rngs):
+                    if alive[k * m:(k + 1) * m].any():
+                        u[k * m:(k + 1) * m] = g.random(m)
             for lo, hi, probs in groups:
                 a[lo:hi] = _inverse_cdf(probs(obs[lo:hi]), u[lo:hi])
             A[:, t] = a
@@ -224,6 +238,7 @@ def rollout(env, policy, theta, horizon, rng, *, n_episodes=None, seed=None):
                 break
     else:
         sample = groups[0][2]
+        rng = rng if rngs is None else rngs[0]
         for i in range(N):
             obs, _ = env.reset(seed=seed if i == 0 else None)
             for t in range(horizon):
@@ -349,7 +364,7 @@ class TrainResult:
 
 
 def train_reinforce(envs, policies, thetas, iterations, lr, *, horizon=500, gamma=1.0,
-                    baseline="mean", normalize=True, seed=0):
+                    baseline="mean", normalize=True, seed=0, anneal=False):
     """REINFORCE with Adam for K learners sharing one vector environment (§4.3, §4.4, §4.6).
 
     Each iteration: one :func:`rollout` of ``num_envs / K`` episodes per learner (environment reset
@@ -370,7 +385,10 @@ def train_reinforce(envs, policies, thetas, iterations, lr, *, horizon=500, gamm
     baseline : see :func:`obs_advantages`, default "mean"
     normalize : bool, default True
     seed : int, default 0
-        Seeds the environment resets and the action sampling.
+        Seeds the environment resets; learner k samples its actions from
+        ``default_rng([seed, k])`` (and is independent of the other learners).
+    anneal : bool, default False
+        Decay the step size linearly, lr * (1 - iteration / iterations).
 
     Returns
     -------
@@ -383,10 +401,13 @@ def train_reinforce(envs, policies, thetas, iterations, lr, *, horizon=500, gamm
     opts = [Adam(x) for x in lrs]
     thetas = [p._theta(th) if isinstance(p, _ObsPolicy) else np.asarray(th, float)
               for p, th in zip(policies, thetas)]
-    rng = np.random.default_rng(seed)
+    rngs = [np.random.default_rng([seed, k]) for k in range(K)]
     history = np.zeros((iterations, K))
     for it in range(iterations):
-        batches = rollout(envs, policies, thetas, horizon, rng, seed=seed * 100_003 + it)
+        if anneal:
+            for o, x in zip(opts, lrs):
+                o.lr = x * (1.0 - it / iterations)
+        batches = rollout(envs, policies, thetas, horizon, rngs, seed=seed * 100_003 + it)
         for k, (pol, tr) in enumerate(zip(policies, batches)):
             history[it, k] = tr.returns().mean()
             g = reinforce_gradient_obs(pol, thetas[k], tr, baseline, gamma, normalize)
