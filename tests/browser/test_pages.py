@@ -22,6 +22,15 @@ ALLOWED_CONSOLE = [
 ]
 
 
+# Text directly inside prose elements (not code, not widgets, not typeset math): any `$`, `\\(`
+# or TeX command left there is mathematics that MathJax never saw (e.g. a `$…$` that markdown broke).
+_PROSE_TEXT = """() => Array.from(document.querySelectorAll(
+    'article p, article li, article td, article dd, article .admonition-title'))
+  .filter(e => !e.closest('pre, code, .cell_input, .cell_output, .jupyter-widgets, mjx-container'))
+  .map(e => Array.from(e.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join(''))"""
+_RAW_TEX = re.compile(r"\$|\\[a-zA-Z]+|\\\(|\\\[")
+
+
 def _unexpected(messages):
     return [m for m in messages if not any(re.search(p, m) for p in ALLOWED_CONSOLE)]
 
@@ -41,6 +50,8 @@ def test_page_renders_offline(open_page, path):
     text = page.locator("main, article, .bd-article").first.inner_text()
     assert "$$" not in text, f"{path}: raw $$ left in the visible text"
     assert "\\begin{" not in text, f"{path}: raw \\begin{{...}} left in the visible text"
+    raw = [t for t in page.evaluate(_PROSE_TEXT) if _RAW_TEX.search(t)]
+    assert not raw, f"{path}: TeX left untypeset in the prose: {raw[:3]}"
     has_math = page.locator(".math, .MathJax, mjx-container, script[type^='math/tex']").count()
     if has_math:
         assert page.locator("mjx-container").count() > 0, f"{path}: math present but not typeset"
