@@ -21,13 +21,14 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import ipywidgets as W  # noqa: E402
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
 
-import pgtools.explorers as explorers  # noqa: E402
+from pgtools import explorers
 
 TARGET_MS = 100.0
+plt.rcParams["figure.dpi"] = 80  # as every chapter notebook sets it
 
 
 def controls(widget):
@@ -67,7 +68,7 @@ def bench(module_name):
         widget = mod.make_explorer()
     setup_ms = 1e3 * (time.perf_counter() - t0)
     plt.close("all")
-    times = []
+    times, rendered = [], []
     for c in controls(widget):
         original = c.value
         for v in candidate_values(c) + [original]:
@@ -76,27 +77,37 @@ def bench(module_name):
             t = time.perf_counter()
             with contextlib.redirect_stdout(sink):
                 c.value = v
-            times.append(1e3 * (time.perf_counter() - t))
+            t1 = time.perf_counter()
+            # what the inline backend then does in a live notebook: render each figure to PNG
+            for num in plt.get_fignums():
+                plt.figure(num).savefig(io.BytesIO(), format="png", dpi=plt.rcParams["figure.dpi"])
+            t2 = time.perf_counter()
+            times.append(1e3 * (t1 - t))
+            rendered.append(1e3 * (t2 - t))
             plt.close("all")
-    counted = times[1:] if len(times) > 1 else times
-    return setup_ms, counted
+    return setup_ms, times[1:], rendered[1:]
 
 
 def main():
     names = sorted(m.name for m in pkgutil.iter_modules(explorers.__path__) if m.name.startswith("sec"))
-    print(f"{'explorer':<12}{'controls moved':>15}{'setup ms':>10}{'median ms':>11}{'max ms':>9}  target ≤ {TARGET_MS:.0f} ms")
+    print("callback = setting a control until the redraw returns; +PNG = also rendering the figure")
+    print("to PNG as the inline backend does in a live notebook. Target: median callback ≤ "
+          f"{TARGET_MS:.0f} ms.")
+    print(f"{'explorer':<10}{'moves':>6}{'setup ms':>10}{'callback median':>17}{'max':>7}"
+          f"{'+PNG median':>13}{'max':>7}  target")
     ok = True
     for name in names:
-        setup, times = bench(name)
+        setup, times, rendered = bench(name)
         if not times:
-            print(f"{name:<12}{0:>15}{setup:>10.0f}{'—':>11}{'—':>9}  no controls found")
+            print(f"{name:<10}{0:>6}{setup:>10.0f}  no controls found")
             ok = False
             continue
         med = statistics.median(times)
         ok &= med <= TARGET_MS
-        print(f"{name:<12}{len(times):>15}{setup:>10.0f}{med:>11.1f}{max(times):>9.1f}  "
+        print(f"{name:<10}{len(times):>6}{setup:>10.0f}{med:>17.1f}{max(times):>7.0f}"
+              f"{statistics.median(rendered):>13.1f}{max(rendered):>7.0f}  "
               f"{'met' if med <= TARGET_MS else 'NOT met'}")
-    print("all medians within target:", "yes" if ok else "no")
+    print("all callback medians within target:", "yes" if ok else "no")
 
 
 if __name__ == "__main__":
