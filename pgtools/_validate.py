@@ -99,7 +99,7 @@ def positive_int(x, name, minimum=1):
     int
     """
     if isinstance(x, bool) or not isinstance(x, numbers.Integral):
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {x!r}")  # noqa: TRY004
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {x!r}")
     if x < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {x}")
     return int(x)
@@ -120,7 +120,7 @@ def discount(gamma, name="gamma"):
     float
     """
     if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
-        raise ValueError(f"{name} must be a real number in [0, 1]; got {gamma!r}")  # noqa: TRY004
+        raise ValueError(f"{name} must be a real number in [0, 1]; got {gamma!r}")
     g = float(gamma)
     if not (0.0 <= g <= 1.0):  # also rejects NaN
         raise ValueError(f"{name} must be a real number in [0, 1]; got {gamma!r}")

@@ -225,7 +225,7 @@ def finite_difference_gradient(f, theta, eps=1e-6):
     numpy.ndarray, same shape as ``theta``
     """
     if not callable(f):
-        raise ValueError(f"f must be callable; got {type(f).__name__}")  # noqa: TRY004
+        raise ValueError(f"f must be callable; got {type(f).__name__}")
     theta = v.finite_array(theta, "theta")
     if not (isinstance(eps, numbers.Real) and np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be a positive finite number; got {eps!r}")

@@ -534,7 +534,7 @@ def _call_with_timeout(func: Callable, args: tuple, timeout: float) -> tuple[str
     def target():
         try:
             box["ok"] = func(*args)
-        except BaseException as exc:  # noqa: BLE001 - reported to the reader
+        except BaseException as exc:
             box["raised"] = exc
 
     th = threading.Thread(target=target, daemon=True)
@@ -576,7 +576,7 @@ def _same(a: Any, b: Any) -> bool:
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     try:
         return bool(a == b) or (a != a and b != b)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
@@ -758,7 +758,7 @@ class CodeExercise(_Exercise):
         if self._compare is not None:
             try:
                 ok = bool(self._compare(got, expected))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 ok, _ = False, exc
             return None if ok else Feedback("wrong", f"Not quite: wrong result {where}.", details)
         if got is None:
@@ -781,7 +781,7 @@ class CodeExercise(_Exercise):
         for f, msg in self._close:
             try:
                 alt = np.asarray(f(*copy.deepcopy(args)), dtype=float)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 continue
             if self._match(got_a, alt):
                 return Feedback("close", msg, details)

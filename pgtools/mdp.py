@@ -126,6 +126,6 @@ def check_mdp(mdp, name="mdp"):
     FiniteMDP
     """
     if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"{name} must be a pgtools.FiniteMDP; got {type(mdp).__name__}")  # noqa: TRY004
+        raise ValueError(f"{name} must be a pgtools.FiniteMDP; got {type(mdp).__name__}")
     return mdp
 

@@ -55,7 +55,7 @@ def gradient_ascent(grad_fn, theta0, steps, step_size, objective=None):
         (steps,).
     """
     if not callable(grad_fn):
-        raise ValueError(f"grad_fn must be callable; got {type(grad_fn).__name__}")  # noqa: TRY004
+        raise ValueError(f"grad_fn must be callable; got {type(grad_fn).__name__}")
     if objective is not None and not callable(objective):
         raise ValueError(f"objective must be callable or None; got {type(objective).__name__}")
     theta = v.finite_array(theta0, "theta0")

@@ -404,7 +404,7 @@ def check_policy(policy, name="policy"):
     SoftmaxPolicy
     """
     if not isinstance(policy, SoftmaxPolicy):
-        raise ValueError(  # noqa: TRY004
+        raise ValueError(
             f"{name} must be a pgtools policy (TabularSoftmax, LinearSoftmax, NeuralSoftmax); "
             f"got {type(policy).__name__}"
         )

@@ -210,7 +210,7 @@ def check_trajectories(trajectories, n_states, n_actions, name="trajectories"):
     Trajectories
     """
     if not isinstance(trajectories, Trajectories):
-        raise ValueError(  # noqa: TRY004
+        raise ValueError(
             f"{name} must be a pgtools.Trajectories; got {type(trajectories).__name__}"
         )
     if trajectories.states.size:

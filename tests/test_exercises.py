@@ -4,6 +4,7 @@ test_exercises_agreement.py)."""
 import json
 import threading
 import time
+import typing
 
 import numpy as np
 import pytest
@@ -256,7 +257,7 @@ class TestCode:
 
     def test_not_defined_and_not_callable(self, code_ex, monkeypatch):
         class FakeShell:
-            user_ns = {}
+            user_ns: typing.ClassVar[dict] = {}
 
         import IPython
 

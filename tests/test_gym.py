@@ -18,8 +18,8 @@ from pgtools.gym import (
 )
 
 TOY = [
-    ("FrozenLake-v1", dict(map_name="4x4", is_slippery=True), 30, 16),
-    ("FrozenLake-v1", dict(map_name="8x8", is_slippery=True), 40, 64),
+    ("FrozenLake-v1", {"map_name": "4x4", "is_slippery": True}, 30, 16),
+    ("FrozenLake-v1", {"map_name": "8x8", "is_slippery": True}, 40, 64),
     ("CliffWalking-v1", {}, 15, 48),
 ]
 
@@ -120,7 +120,7 @@ def test_score_matches_finite_differences(policy):
     assert sc.shape == (2, 3) + policy.theta_shape
     for i, j in [(0, 0), (1, 2)]:
         fd = pg.finite_difference_gradient(
-            lambda th: policy.log_prob(th, obs[i, j], acts[i, j]), theta)
+            lambda th, i=i, j=j: policy.log_prob(th, obs[i, j], acts[i, j]), theta)
         assert np.allclose(sc[i, j], fd, atol=1e-6)
     w = rng.normal(size=(2, 3))
     assert np.allclose(policy.batch_score_weighted(theta, obs, acts, w),
@@ -223,7 +223,7 @@ def test_reinforce_gradient_obs_matches_loop(gamma):
 
 
 def test_reinforce_gradient_obs_mirrors_tabular_estimator():
-    env_kw = dict(map_name="4x4", is_slippery=True)
+    env_kw = {"map_name": "4x4", "is_slippery": True}
     mdp = mdp_from_gymnasium(gym.make("FrozenLake-v1", **env_kw), 15, gamma=0.95)
     pol = pg.TabularSoftmax(16, 4)
     th = np.random.default_rng(0).normal(size=(16, 4))

@@ -14,7 +14,7 @@ import functools
 
 import numpy as np
 
-__all__ = ["SUCCESS_RATES", "HORIZON", "tables", "draw", "make_explorer"]
+__all__ = ["HORIZON", "SUCCESS_RATES", "draw", "make_explorer", "tables"]
 
 SUCCESS_RATES = (1 / 3, 0.5, 0.7, 0.9, 1.0)
 HORIZON = 100

@@ -15,6 +15,7 @@
 
 from .adam import Adam
 from .obs_policies import ObsLinearSoftmax, ObsMLPSoftmax
+from .plots import plot_grid_policy
 from .rollout import (
     ObsTrajectories,
     obs_advantages,
@@ -22,7 +23,6 @@ from .rollout import (
     rollout,
     train_reinforce,
 )
-from .plots import plot_grid_policy
 from .tabular import frozenlake_layout, mdp_from_gymnasium, tables_from_gymnasium
 
 __all__ = [

@@ -8,6 +8,8 @@ grad log pi(a|o) = grad f_a(o) - sum_{a'} pi(a'|o) grad f_{a'}(o) (§4.5.2). Wit
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .. import _validate as v
@@ -274,7 +276,7 @@ class ObsMLPSoftmax(_ObsPolicy):
         self.dtype = np.dtype(dtype)
         sizes = (self.obs_dim,) + self.hidden + (self.n_actions,)
         self._shapes = []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        for fan_in, fan_out in itertools.pairwise(sizes):
             self._shapes += [(fan_in, fan_out), (fan_out,)]
         self._sizes = [int(np.prod(s)) for s in self._shapes]
         self.theta_shape = (int(sum(self._sizes)),)
