@@ -11,8 +11,9 @@ import itertools
 import re
 
 import pytest
+import yaml
 
-from .conftest import SHOTS, toc_pages
+from .conftest import ROOT, SHOTS, toc_pages
 
 PAGES = toc_pages()
 
@@ -120,3 +121,22 @@ def test_search_finds_reinforce(open_page):
     links = [hits.nth(i).locator("a").first.get_attribute("href") for i in range(hits.count())]
     assert any("4_3_reinforce" in (h or "") for h in links), links
     assert not log.off_host and not log.failed
+
+
+@pytest.mark.browser
+def test_download_and_launch_buttons(open_page):
+    """Notebook pages offer their .ipynb for download; launch buttons follow `repository.url`."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repo_url = (config.get("repository") or {}).get("url") or ""
+    for path in (p for p in PAGES if "/4_" in p):
+        page, _ = open_page(f"{path}.html", wait_widgets=False)
+        ipynb = page.locator(f'.dropdown-download-buttons a[href$="{path.split("/")[-1]}.ipynb"]')
+        assert ipynb.count() == 1, f"{path}: no .ipynb download button"
+        href = ipynb.first.get_attribute("href")
+        status = page.request.get(page.url.rsplit("/", 1)[0] + "/" + href).status
+        assert status == 200, f"{path}: the .ipynb download link answers {status}"
+        launch = page.locator(".dropdown-launch-buttons a")
+        if repo_url:
+            assert launch.count() > 0, f"{path}: repository.url is set but no launch buttons"
+        else:
+            assert launch.count() == 0, f"{path}: launch buttons shown without a repository URL"
