@@ -112,14 +112,38 @@ const h = (tag, attrs = {}, text) => {
   if (text !== undefined) e.textContent = text;
   return e;
 };
-const typeset = (el) => { try { window.MathJax?.typesetPromise?.([el]); } catch (e) { /* no MathJax */ } };
+// A little markdown in prompts, hints, options, solutions and messages: `code`, **bold**, and
+// $math$ / $$math$$, built as DOM nodes (never innerHTML). Math goes into the same elements Sphinx
+// writes (span.math with \( \)), which the book's MathJax configuration processes.
+const INLINE = /(\$\$[^$]+\$\$|\$[^$\n]+\$|`[^`\n]+`|\*\*[^*\n]+\*\*)/;
+const rich = (tag, attrs, text) => {
+  const e = h(tag, attrs);
+  String(text ?? "").split(INLINE).forEach((part, i) => {
+    if (i % 2 === 0) { if (part) e.append(part); return; }
+    if (part.startsWith("$$")) e.append(h("span", { class: "math notranslate nohighlight" }, `\\[${part.slice(2, -2)}\\]`));
+    else if (part.startsWith("$")) e.append(h("span", { class: "math notranslate nohighlight" }, `\\(${part.slice(1, -1)}\\)`));
+    else if (part.startsWith("`")) e.append(h("code", {}, part.slice(1, -1)));
+    else e.append(h("strong", {}, part.slice(2, -2)));
+  });
+  return e;
+};
+// Typeset once MathJax 3 is ready and the element is in the page (the widget manager renders views
+// before attaching them). Without a page-level MathJax (e.g. JupyterLab) the TeX stays readable.
+const typeset = (el, tries = 40) => {
+  const mj = window.MathJax;
+  if (!el.isConnected || !mj?.typesetPromise) {
+    if (tries > 0) setTimeout(() => typeset(el, tries - 1), 250);
+    return;
+  }
+  (mj.startup?.promise ?? Promise.resolve()).then(() => mj.typesetPromise([el])).catch(() => { /* leave TeX */ });
+};
 
 function render({ model, el }) {
   const kind = model.get("kind"), id = `pgx-${++uid}-${Math.random().toString(36).slice(2, 7)}`;
   let spec = {};
   try { spec = decodeSpec(model.get("_spec")); } catch (e) { spec = { hints: [], solution: null }; }
   const root = h("div", { class: `pgx pgx-${kind}`, role: "group", "aria-labelledby": `${id}-p` });
-  const prompt = h(kind === "choice" ? "legend" : "div", { class: "pgx-prompt", id: `${id}-p` }, model.get("prompt"));
+  const prompt = rich(kind === "choice" ? "legend" : "div", { class: "pgx-prompt", id: `${id}-p` }, model.get("prompt"));
   const body = kind === "choice" ? h("fieldset", { class: "pgx-body" }) : h("div", { class: "pgx-body" });
   body.append(prompt);
   root.append(body);
@@ -129,7 +153,7 @@ function render({ model, el }) {
     out.replaceChildren();
     if (!f || !f.status) { out.className = "pgx-feedback"; return; }
     out.className = `pgx-feedback pgx-${f.status}`;
-    out.append(h("div", { class: "pgx-msg" }, f.message));
+    out.append(rich("div", { class: "pgx-msg" }, f.message));
     for (const d of f.details ?? []) out.append(h(kind === "code" ? "pre" : "div", { class: "pgx-detail" }, d));
     typeset(out);
   };
@@ -151,7 +175,7 @@ function render({ model, el }) {
     model.get("options").forEach((text, i) => {
       const lab = h("label", { class: "pgx-option" });
       const b = h("input", { type: multi ? "checkbox" : "radio", name: `${id}-o`, value: String(i) });
-      lab.append(b, h("span", {}, ` ${String.fromCharCode(65 + i)}. ${text}`));
+      lab.append(b, rich("span", {}, ` ${String.fromCharCode(65 + i)}. ${text}`));
       boxes.push(b);
       body.append(lab);
     });
@@ -191,7 +215,7 @@ function render({ model, el }) {
     const hb = h("button", { type: "button", class: "pgx-hint" }, `Show hint 1 of ${hints.length}`);
     hb.addEventListener("click", () => {
       const k = list.children.length;
-      const li = h("li", {}, hints[k]);
+      const li = rich("li", {}, hints[k]);
       list.append(li);
       typeset(li);
       if (k + 1 >= hints.length) hb.hidden = true;
@@ -200,7 +224,7 @@ function render({ model, el }) {
     extras.append(hb, list);
   }
   if (spec.solution) {
-    const sol = h("div", { class: "pgx-solution", hidden: "", id: `${id}-s` }, spec.solution);
+    const sol = rich("div", { class: "pgx-solution", hidden: "", id: `${id}-s` }, spec.solution);
     const sb = h("button", { type: "button", class: "pgx-show-solution", "aria-expanded": "false", "aria-controls": `${id}-s` }, "Show solution");
     sb.addEventListener("click", () => {
       const open = sol.hidden;

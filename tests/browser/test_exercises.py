@@ -7,6 +7,7 @@ The right answers are read from the saved widget state and decoded with ``pgtool
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -25,15 +26,26 @@ def _pages_with(kind: str) -> list[str]:
     return found
 
 
+_MARKUP = re.compile(r"\$\$[^$]+\$\$|\$[^$\n]+\$|`[^`\n]+`|\*\*[^*\n]+\*\*")
+
+
 def _spec_for(page, box, kind):
-    """Decoded grading spec of the exercise widget ``box``, found in the saved state by its prompt."""
-    prompt = box.locator(".pgx-prompt").inner_text().strip()[:40]
+    """Decoded grading spec of the exercise widget ``box``, found in the saved state by its prompt.
+
+    The prompt's math is typeset on the page, so compare the plain text before its first formula.
+    """
+    shown = box.locator(".pgx-prompt").evaluate(
+        "e => Array.from(e.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent)"
+        ".join('')")
     raw = page.locator('script[type="application/vnd.jupyter.widget-state+json"]').first.inner_text()
     for model in json.loads(raw)["state"].values():
         st = model["state"]
-        if st.get("kind") == kind and st.get("prompt", "").strip()[:40] == prompt:
+        if st.get("kind") != kind:
+            continue
+        plain = _MARKUP.sub("", st.get("prompt", ""))  # the text outside math, code and bold
+        if " ".join(plain.split())[:40] == " ".join(shown.split())[:40]:
             return decode_spec(st["_spec"])
-    raise AssertionError(f"no saved {kind} exercise with prompt {prompt!r}")
+    raise AssertionError(f"no saved {kind} exercise with prompt text {shown[:40]!r}")
 
 
 def _first_page(kind):

@@ -23,11 +23,13 @@ ALLOWED_CONSOLE = [
 ]
 
 
-# Text directly inside prose elements (not code, not widgets, not typeset math): any `$`, `\\(`
+# Text directly inside prose elements and exercise widgets (not code, not typeset math): any `$`, `\\(`
 # or TeX command left there is mathematics that MathJax never saw (e.g. a `$…$` that markdown broke).
 _PROSE_TEXT = """() => Array.from(document.querySelectorAll(
-    'article p, article li, article td, article dd, article .admonition-title'))
-  .filter(e => !e.closest('pre, code, .cell_input, .cell_output, .jupyter-widgets, mjx-container'))
+    'article p, article li, article td, article dd, article .admonition-title,'
+    + ' .pgx-prompt, .pgx-option span, .pgx-msg'))
+  .filter(e => e.closest('.pgx')
+    || !e.closest('pre, code, .cell_input, .cell_output, .jupyter-widgets, mjx-container'))
   .map(e => Array.from(e.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join(''))"""
 _RAW_TEX = re.compile(r"\$|\\[a-zA-Z]+|\\\(|\\\[")
 
