@@ -131,7 +131,7 @@ def _free_port() -> int:
 
 
 def _get(url: str, timeout: float = 2.0) -> int:
-    with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 -- 127.0.0.1 only
+    with urllib.request.urlopen(url, timeout=timeout) as r:
         return r.status
 
 
@@ -177,7 +177,7 @@ def _isolated_env(tmp: Path) -> dict:
 def _check_extensions_found(env: dict) -> None:
     """The isolated environment still sees the venv's widget lab extensions (via sys.prefix)."""
     out = subprocess.run([str(VENV_BIN / "jupyter"), "labextension", "list"], env=env,
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60, check=False)
     text = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout + out.stderr)  # no colour codes
     prefix_dir = str(Path(sys.prefix) / "share" / "jupyter" / "labextensions")
     assert prefix_dir in text, f"{prefix_dir} not searched by `jupyter labextension list`:\n{text}"
@@ -191,7 +191,7 @@ def _stop(proc: subprocess.Popen, lab: Lab) -> None:
     try:
         req = urllib.request.Request(f"{lab.url}/api/shutdown", method="POST",
                                      headers={"Authorization": f"token {lab.token}"})
-        urllib.request.urlopen(req, timeout=5).close()  # noqa: S310
+        urllib.request.urlopen(req, timeout=5).close()
     except (OSError, urllib.error.URLError):
         pass
     try:
@@ -276,8 +276,7 @@ def session(browser, lab):
 
     def route(r):
         url = r.request.url
-        if url.startswith(("data:", "blob:")) or url.startswith(lab.url) or \
-                url.startswith(lab.url.replace("http", "ws", 1)):
+        if url.startswith(("data:", "blob:", lab.url, lab.url.replace("http", "ws", 1))):
             r.continue_()
         else:
             log.off_host.append(url)
@@ -288,7 +287,7 @@ def session(browser, lab):
     page.set_default_timeout(20_000)
     page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
     page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-    try:
+    try:  # open the notebook, wait for its kernel, Run -> Run All Cells, wait until all ran
         page.goto(lab.notebook_url(), wait_until="domcontentloaded")
         page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=30_000)
         expect_idle(page, timeout=30_000)
@@ -301,6 +300,14 @@ def session(browser, lab):
                 return p.length === 4 && p.every((e) => /\\[\\d+\\]/.test(e.textContent));
             }""", timeout=30_000)
         expect_idle(page, timeout=30_000)
+    except PlaywrightTimeout as exc:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "lab_live_setup_failure.png"))
+        ctx.close()
+        pytest.fail(f"notebook did not open and run in Lab: {exc}\n"
+                    f"(screenshot: {SHOTS / 'lab_live_setup_failure.png'})\n"
+                    f"server log:\n{lab.log_tail()}")
+    try:
         yield Session(page, log, lab)
     finally:
         ctx.close()
@@ -319,9 +326,10 @@ def expect_idle(page, timeout: float) -> None:
 
 # ----------------------------------------------------------------------------------- the tests
 def _code_box(page):
+    """The CodeExercise's Check button and feedback box."""
     box = _cell(page, 0).locator(".pgx-code")
     box.scroll_into_view_if_needed()
-    return box, box.locator("button.pgx-check"), box.locator(".pgx-feedback")
+    return box.locator("button.pgx-check"), box.locator(".pgx-feedback")
 
 
 def _wait_answered(page, feedback, timeout: float) -> None:
@@ -336,7 +344,7 @@ def _wait_answered(page, feedback, timeout: float) -> None:
 @pytest.mark.browser
 def test_code_exercise_reports_the_failing_case_live(session):
     page = session.page
-    box, check, feedback = _code_box(page)
+    check, feedback = _code_box(page)
     expected = _python_feedback(WRONG)
     assert expected.status in ("wrong", "close") and "test case" in expected.message
 
@@ -352,7 +360,7 @@ def test_code_exercise_reports_the_failing_case_live(session):
 def test_code_exercise_answers_a_repeated_check(session):
     """A reader presses Check again without changing anything: the answer must come back."""
     page = session.page
-    box, check, feedback = _code_box(page)
+    check, feedback = _code_box(page)
     expected = _python_feedback(WRONG)
     check.click()
     try:
@@ -367,7 +375,7 @@ def test_code_exercise_answers_a_repeated_check(session):
 @pytest.mark.browser
 def test_code_exercise_accepts_the_fixed_function_live(session):
     page = session.page
-    box, check, feedback = _code_box(page)
+    check, feedback = _code_box(page)
     assert _python_feedback(RIGHT).status == "correct"
     # the reader rewrites cell 2 in its editor and runs it with Shift+Enter
     cell = _cell(page, 1)
@@ -430,6 +438,7 @@ def test_explorer_redraws_when_a_control_changes(session):
 @pytest.mark.browser
 def test_no_widget_errors_and_screenshot(session):
     page = session.page
+    expect_idle(page, timeout=10_000)  # the last redraw's request has finished too
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "lab_live.png"), full_page=False)
     text = page.locator("body").inner_text()
