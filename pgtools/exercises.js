@@ -196,7 +196,10 @@ function render({ model, el }) {
     body.append(row, note);
     let live = false, timer = null;
     const offline = () => { if (!live) { note.hidden = false; row.hidden = true; } };
-    model.on("msg:custom", (m) => { if (m && m.type === "pong") { live = true; clearTimeout(timer); note.hidden = true; row.hidden = false; } });
+    model.on("msg:custom", (m) => {
+      if (m && (m.type === "pong" || m.type === "checked")) { live = true; clearTimeout(timer); note.hidden = true; row.hidden = false; }
+      if (m && m.type === "checked") { check.disabled = false; show(m.feedback); }
+    });
     model.on("change:feedback", () => { live = true; clearTimeout(timer); check.disabled = false; show(model.get("feedback")); });
     const ping = (type, wait) => {
       try { model.send({ type }); } catch (e) { /* no kernel */ }

@@ -663,14 +663,17 @@ class CodeExercise(_Exercise):
         super().__init__(prompt, {"kind": "code"}, hints, solution, name=name)
         self.on_msg(self._on_frontend_msg)
 
-    # -- frontend protocol: {"type": "ping"} -> pong; {"type": "check"} -> feedback trait
+    # -- frontend protocol: {"type": "ping"} -> pong; {"type": "check"} -> the feedback trait and
+    # a {"type": "checked"} reply carrying the same feedback (a repeated check whose result equals
+    # the previous one changes no trait, so the page would otherwise never hear back)
     def _on_frontend_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ping":
             self.send({"type": "pong"})
         elif kind == "check":
             self.send({"type": "pong"})
-            self.check()
+            result = self.check()
+            self.send({"type": "checked", "feedback": result.to_dict()})
 
     def _case_list(self) -> list[tuple]:
         if callable(self._cases):

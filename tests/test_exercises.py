@@ -280,6 +280,12 @@ class TestCode:
         assert sent == [{"type": "pong"}]
         code_ex._on_frontend_msg(code_ex, {"type": "check"}, [])
         assert code_ex.feedback["status"] == "invalid"  # nothing defined in this namespace
+        assert sent[-1] == {"type": "checked", "feedback": code_ex.feedback}
+        # a repeated check with the same result changes no trait: the reply must still come
+        sent.clear()
+        code_ex._on_frontend_msg(code_ex, {"type": "check"}, [])
+        assert [m["type"] for m in sent] == ["pong", "checked"]
+        assert sent[-1]["feedback"] == code_ex.feedback
 
     def test_custom_compare(self):
         ex = CodeExercise("q", lambda n: list(range(n)), name="f", cases=[(3,), (5,)],
