@@ -24,8 +24,9 @@ book: setup assets
 	@echo "The book is built. Open $(CURDIR)/$(BUILD)/index.html"
 	@echo "(or serve it: $(BIN)/python -m http.server -d $(BUILD) 8000, then http://127.0.0.1:8000/)"
 
-## make test: unit tests, nbval over every notebook, then browser tests of the freshly built book
+## make test: lint, unit tests, nbval over every notebook, then browser tests of the freshly built book
 test: book
+	$(BIN)/ruff check pgtools tests benchmarks
 	$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser
 	$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)
 	$(BIN)/pytest -q -p no:cacheprovider tests/browser

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as v
+from ..sampling import reward_to_go
 from .adam import Adam
 from .obs_policies import _inverse_cdf, _ObsPolicy, _softmax
 
@@ -80,16 +81,7 @@ class ObsTrajectories:
         -------
         numpy.ndarray, shape (n, H)
         """
-        gamma = v.discount(gamma)
-        if gamma == 1.0:
-            out = np.cumsum(self.rewards[:, ::-1], axis=1)[:, ::-1]
-        else:
-            out = np.empty_like(self.rewards)
-            acc = np.zeros(self.n)
-            for t in range(self.horizon - 1, -1, -1):
-                acc = self.rewards[:, t] + gamma * acc
-                out[:, t] = acc
-        return out * self.mask
+        return reward_to_go(self.rewards, gamma) * self.mask
 
 
 def _as_groups(policy, theta):
