@@ -109,32 +109,41 @@ class PageLog:
     requests: int = 0
 
 
+def isolated_page(browser, allowed, viewport=(1280, 900)):
+    """A page in a fresh browser context that may only reach URLs starting with ``allowed``.
+
+    Every other request is aborted and recorded; console errors, page errors and failed
+    requests are recorded too. Returns ``(context, page, log)``.
+    """
+    ctx = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    log = PageLog()
+    allowed = ("data:", "blob:", *allowed)
+
+    def route(r):
+        if r.request.url.startswith(allowed):
+            r.continue_()
+        else:
+            log.off_host.append(r.request.url)
+            r.abort()
+
+    ctx.route("**/*", route)
+    page = ctx.new_page()
+    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
+    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+    page.on("request", lambda r: setattr(log, "requests", log.requests + 1))
+    page.on("requestfailed", lambda r: log.failed.append(f"{r.url} ({r.failure})"))
+    page.on("response", lambda r: r.status >= 400 and log.failed.append(f"{r.url} ({r.status})"))
+    return ctx, page, log
+
+
 @pytest.fixture
 def open_page(browser, base_url):
     """Open a page of the book in a fresh context; returns ``(page, log)``."""
     contexts = []
 
     def _open(path: str, wait_widgets: bool = True):
-        ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+        ctx, page, log = isolated_page(browser, (base_url + "/",))
         contexts.append(ctx)
-        log = PageLog()
-        host = base_url.split("//", 1)[1]
-
-        def route(r):
-            url = r.request.url
-            if url.startswith(("data:", "blob:")) or url.split("//", 1)[-1].startswith(host):
-                r.continue_()
-            else:
-                log.off_host.append(url)
-                r.abort()
-
-        ctx.route("**/*", route)
-        page = ctx.new_page()
-        page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
-        page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-        page.on("request", lambda r: setattr(log, "requests", log.requests + 1))
-        page.on("requestfailed", lambda r: log.failed.append(f"{r.url} ({r.failure})"))
-        page.on("response", lambda r: r.status >= 400 and log.failed.append(f"{r.url} ({r.status})"))
         page.goto(f"{base_url}/{path}", wait_until="load")
         page.wait_for_load_state("networkidle")
         if wait_widgets and page.locator(

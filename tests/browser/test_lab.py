@@ -35,14 +35,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from .conftest import SHOTS
+from .conftest import SHOTS, PageLog, isolated_page
 
 VENV_BIN = Path(sys.executable).parent
 NB_NAME = "live_check.ipynb"
@@ -251,13 +251,6 @@ def lab(tmp_path_factory):
 
 # ------------------------------------------------------------------------------- the browser
 @dataclass
-class PageLog:
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    off_host: list[str] = field(default_factory=list)
-
-
-@dataclass
 class Session:
     page: object
     log: PageLog
@@ -271,22 +264,9 @@ def _cell(page, i: int):
 @pytest.fixture(scope="module")
 def session(browser, lab):
     """The notebook open in Lab, kernel idle, all cells run once (menu Run -> Run All Cells)."""
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1400})
-    log = PageLog()
-
-    def route(r):
-        url = r.request.url
-        if url.startswith(("data:", "blob:", lab.url, lab.url.replace("http", "ws", 1))):
-            r.continue_()
-        else:
-            log.off_host.append(url)
-            r.abort()
-
-    ctx.route("**/*", route)
-    page = ctx.new_page()
+    ctx, page, log = isolated_page(
+        browser, (lab.url, lab.url.replace("http", "ws", 1)), viewport=(1400, 1400))
     page.set_default_timeout(20_000)
-    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
-    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
     try:  # open the notebook, wait for its kernel, Run -> Run All Cells, wait until all ran
         page.goto(lab.notebook_url(), wait_until="domcontentloaded")
         page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=30_000)
