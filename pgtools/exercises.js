@@ -192,7 +192,7 @@ function render({ model, el }) {
     note.append("Run this notebook (download it with the button at the top of the page) to check your code.");
     if (link) { note.append(" "); note.append(h("a", { href: link.getAttribute("href"), download: "" }, "Download the notebook (.ipynb)")); }
     const row = h("div", { class: "pgx-row" });
-    row.append(h("span", { class: "pgx-code-name" }, `Define \`${model.get("name")}\` in a code cell, run it, then press Check.`), check);
+    row.append(rich("span", { class: "pgx-code-name" }, `Define \`${model.get("name")}\` in a code cell, run it, then press Check.`), check);
     body.append(row, note);
     let live = false, timer = null;
     const offline = () => { if (!live) { note.hidden = false; row.hidden = true; } };
