@@ -13,17 +13,7 @@ import itertools
 import numpy as np
 
 from .. import _validate as v
-
-
-def _softmax(z):
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def _log_softmax(z):
-    z = z - z.max(axis=-1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+from ..policies import _log_softmax, _softmax
 
 
 def _inverse_cdf(p, u):
