@@ -110,17 +110,27 @@ class Trajectories:
     def __len__(self):
         return self.n
 
+    @classmethod
+    def _trusted(cls, states, actions, rewards):
+        """Wrap arrays the sampler made itself (int64 indices in range, finite rewards)."""
+        self = object.__new__(cls)
+        for name, arr in (("states", states), ("actions", actions), ("rewards", rewards)):
+            arr.flags.writeable = False
+            object.__setattr__(self, name, arr)
+        return self
+
 
 class _InverseCDF:
-    """Vectorised inverse-CDF sampling from many categorical rows at once.
+    """Vectorised inverse-CDF sampling from many categorical rows at once, in O(1) per draw.
 
-    The row CDFs (normalised so each ends exactly at 1) are offset by their row index and
-    concatenated into one increasing array, so a draw for row k with uniform u is one
-    ``searchsorted(u + k)``: it returns the index i with cdf[i-1] <= u < cdf[i], i.e. the same
-    index as ``(cdf_row <= u).sum()``, in O(log) instead of O(K). Zero-probability entries can never
-    be returned (their CDF step is empty); the result is clipped to each row's last
-    positive-probability entry to guard against rounding of u + k up to k + 1. Rows with K <= 16
-    entries use the direct count ``(cdf_row <= u).sum()`` instead (faster for short rows).
+    A draw for row k with uniform u returns the index i = #{j : cdf_k[j] <= u}, the first entry
+    whose cumulative probability exceeds u (inverse-CDF sampling). Instead of a binary search, a
+    *guide table* (the "indexed search" of Chen and Asau, 1974) stores for each of the K equal
+    buckets [m/K, (m+1)/K) the index i for u = m/K; a draw starts there and steps right while
+    cdf_k[i] <= u, which takes at most one step on average. The result is exactly the index of
+    the direct count, so the stream of samples does not depend on the method. Zero-probability
+    entries can never be returned (their CDF step is empty); the result is clipped to each row's
+    last positive-probability entry to guard against rounding.
 
     Parameters
     ----------
@@ -132,39 +142,59 @@ class _InverseCDF:
         rows, K = p.shape
         cdf = np.cumsum(p, axis=1)
         cdf /= cdf[:, -1:]
-        self.K, self.cdf = K, cdf
-        self.flat = (cdf + np.arange(rows)[:, None]).ravel()
+        cdf[:, -1] = 1.0
+        self.K = K
+        self.cdf = cdf.ravel()
         self.last = K - 1 - np.argmax(p[:, ::-1] > 0, axis=1)
+        self.grid = np.arange(K) / K
+        guide = np.empty((rows, K), dtype=np.intp)
+        chunk = max(1, 4_000_000 // (K * K))
+        for r0 in range(0, rows, chunk):  # guide[r, m] = #{j : cdf[r, j] <= m/K}
+            c = cdf[r0:r0 + chunk]
+            guide[r0:r0 + chunk] = (c[:, None, :] <= self.grid[None, :, None]).sum(axis=2)
+        self.guide = (guide + (np.arange(rows) * K)[:, None]).ravel()
 
     def draw(self, rows, u):
-        """One index per entry of ``rows`` (int array) using uniforms ``u`` (same shape)."""
-        if self.K <= 16:  # short rows: the direct count is faster than a binary search
-            return np.minimum((self.cdf[rows] <= u[:, None]).sum(axis=1), self.last[rows])
-        j = np.searchsorted(self.flat, u + rows, side="right") - rows * self.K
-        return np.minimum(j, self.last[rows])
+        """One index per entry of ``rows`` (int array) using uniforms ``u`` in [0, 1)."""
+        K = self.K
+        m = np.minimum((u * K).astype(np.intp), K - 1)
+        m -= self.grid[m] > u  # u * K rounded up to the next bucket
+        idx = self.guide[rows * K + m]
+        step = self.cdf[idx] <= u
+        if step.any():
+            sel = np.flatnonzero(step)
+            while sel.size:
+                idx[sel] += 1
+                sel = sel[self.cdf[idx[sel]] <= u[sel]]
+        return np.minimum(idx - rows * K, self.last[rows])
 
 
 def sample_trajectories(mdp, policy, theta, n, rng):
     """Sample n trajectories tau ~ rho_theta (Eq. (4.2)), vectorised across trajectories.
 
     Each step draws one uniform per trajectory and inverts the CDF of pi_theta(.|s_t) and then of
-    P(.|s_t, a_t) (one ``searchsorted`` over all trajectories, see ``_InverseCDF``); the only
-    Python loop is over the H time steps.
+    P(.|s_t, a_t), all trajectories at once and in O(1) per draw (see ``_InverseCDF``); the only
+    Python loop is over the H time steps. The uniforms are drawn in one block, in the order
+    s_0 (all n), a_0, s_1, a_1, ..., a_{H-1}.
 
     Parameters
     ----------
     mdp : FiniteMDP
     policy : SoftmaxPolicy
-    theta : array_like, shape ``policy.theta_shape``
+    theta : array_like, shape ``policy.theta_shape`` or ``(K,) + policy.theta_shape``
+        Policy parameters; with a leading batch axis of K parameter vectors, n trajectories are
+        drawn from each of them.
     n : int
-        Number of trajectories (>= 1).
+        Number of trajectories per parameter vector (>= 1).
     rng : numpy.random.Generator or int
         Source of randomness (an int is used as a seed for ``default_rng``).
 
     Returns
     -------
     Trajectories
-        ``states``, ``actions`` (int, (n, H)) and ``rewards`` (float, (n, H)).
+        ``states``, ``actions`` (int, (n, H)) and ``rewards`` (float, (n, H)). For a batch of K
+        parameter vectors, K * n trajectories: rows ``k*n`` to ``(k+1)*n - 1`` come from
+        ``theta[k]``.
     """
     check_mdp(mdp)
     check_policy(policy)
@@ -172,19 +202,30 @@ def sample_trajectories(mdp, policy, theta, n, rng):
     n = v.positive_int(n, "n")
     rng = v.generator(rng)
     S, A, H = mdp.n_states, mdp.n_actions, mdp.horizon
-    start = _InverseCDF(mdp.mu0[None, :])
-    pi = _InverseCDF(policy.probs(theta))
+    shape = tuple(policy.theta_shape)
+    if np.ndim(theta) == len(shape) + 1 and np.shape(theta)[1:] == shape:
+        theta = v.finite_array(theta, "theta")
+        if theta.shape[0] < 1:
+            raise ValueError("theta: a batch of parameter vectors must hold at least one")
+        pi_table = np.concatenate([policy.probs(th) for th in theta])   # (K*S, A)
+        K = theta.shape[0]
+    else:
+        pi_table, K = policy.probs(theta), 1
+    m = K * n
+    offset = np.repeat(np.arange(K) * S, n)                           # row of pi for (k, s=0)
+    pi = _InverseCDF(pi_table)
     step = _InverseCDF(mdp.P.reshape(S * A, S))
-    states = np.empty((n, H), dtype=np.int64)
-    actions = np.empty((n, H), dtype=np.int64)
-    s = start.draw(np.zeros(n, dtype=np.int64), rng.random(n))
+    u = rng.random(2 * H * m).reshape(2 * H, m)
+    states = np.empty((H, m), dtype=np.int64)
+    actions = np.empty((H, m), dtype=np.int64)
+    s = _InverseCDF(mdp.mu0[None, :]).draw(np.zeros(m, dtype=np.int64), u[0])
     for t in range(H):
-        a = pi.draw(s, rng.random(n))
-        states[:, t], actions[:, t] = s, a
+        a = pi.draw(s + offset if K > 1 else s, u[2 * t + 1])
+        states[t], actions[t] = s, a
         if t + 1 < H:
-            s = step.draw(s * A + a, rng.random(n))
-    rewards = mdp.r[states, actions]
-    return Trajectories(states, actions, rewards)
+            s = step.draw(s * A + a, u[2 * t + 2])
+    states, actions = states.T.copy(), actions.T.copy()
+    return Trajectories._trusted(states, actions, mdp.r[states, actions])
 
 
 def _check_compatible(mdp, policy):

@@ -98,3 +98,81 @@ def test_many_states_binary_search_path(make_policy):
         np.add.at(counts, (tr.states[:, t], tr.actions[:, t]), 1)
         bound = 5 * np.sqrt(d[t] * (1 - d[t]) / n) + 1e-12
         assert np.all(np.abs(counts / n - d[t]) <= bound)
+
+
+def _loop_sampler(mdp, pi_tables, n, rng):
+    """Reference: one trajectory at a time, inverse CDF by direct count, same uniform order."""
+    K = len(pi_tables)
+    m, H = K * n, mdp.horizon
+    u = rng.random(2 * H * m).reshape(2 * H, m)
+    cdf = lambda p: np.cumsum(p) / np.sum(p)  # noqa: E731
+    states = np.empty((m, H), dtype=int)
+    actions = np.empty((m, H), dtype=int)
+    for i in range(m):
+        pi = pi_tables[i // n]
+        s = int((cdf(mdp.mu0) <= u[0, i]).sum())
+        for t in range(H):
+            a = int((cdf(pi[s]) <= u[2 * t + 1, i]).sum())
+            states[i, t], actions[i, t] = s, a
+            if t + 1 < H:
+                s = int((cdf(mdp.P[s, a]) <= u[2 * t + 2, i]).sum())
+    return states, actions
+
+
+@pytest.mark.parametrize("S, A, H", [(3, 2, 4), (7, 5, 6), (40, 3, 3)])
+def test_sampler_equals_direct_inverse_cdf_loop(S, A, H):
+    mdp = pg.random_mdp(S, A, H, seed=S)
+    policy = pg.TabularSoftmax(S, A)
+    thetas = 2 * np.random.default_rng(S).normal(size=(3, S, A))
+    got = pg.sample_trajectories(mdp, policy, thetas, 60, np.random.default_rng(9))
+    want = _loop_sampler(mdp, [policy.probs(t) for t in thetas], 60, np.random.default_rng(9))
+    np.testing.assert_array_equal(got.states, want[0])
+    np.testing.assert_array_equal(got.actions, want[1])
+    one = pg.sample_trajectories(mdp, policy, thetas[0], 60, np.random.default_rng(9))
+    ref = _loop_sampler(mdp, [policy.probs(thetas[0])], 60, np.random.default_rng(9))
+    np.testing.assert_array_equal(one.states, ref[0])
+    np.testing.assert_array_equal(one.actions, ref[1])
+
+
+def test_batched_groups_follow_their_own_policy():
+    mdp = pg.random_mdp(2, 3, 1, seed=0)
+    policy = pg.TabularSoftmax(2, 3)
+    thetas = np.array([[[3.0, 0, 0], [0, 3, 0]], [[0, 0, 3.0], [0, 0, 3]]])
+    n = 20_000
+    tr = pg.sample_trajectories(mdp, policy, thetas, n, np.random.default_rng(1))
+    assert tr.n == 2 * n
+    for k in range(2):
+        s, a = tr.states[k * n:(k + 1) * n, 0], tr.actions[k * n:(k + 1) * n, 0]
+        pi = policy.probs(thetas[k])
+        for state in range(2):
+            freq = np.bincount(a[s == state], minlength=3) / max((s == state).sum(), 1)
+            se = np.sqrt(pi[state] * (1 - pi[state]) / max((s == state).sum(), 1))
+            assert np.all(np.abs(freq - pi[state]) <= 5 * se + 1e-12)
+
+
+def test_inverse_cdf_exact_at_cdf_boundaries_and_skips_zeros():
+    from pgtools.sampling import _InverseCDF
+
+    rng = np.random.default_rng(0)
+    for K in (1, 2, 5, 17, 64, 300):
+        p = rng.random((20, K)) ** 4
+        p[rng.random((20, K)) < 0.3] = 0.0
+        p[:, 0] += 1e-3
+        p /= p.sum(axis=1, keepdims=True)
+        cdf = np.cumsum(p, axis=1) / np.cumsum(p, axis=1)[:, -1:]
+        rows = rng.integers(0, 20, 50_000)
+        u = rng.random(50_000)
+        u[:5_000] = np.minimum(cdf[rows[:5_000], rng.integers(0, K, 5_000)], np.nextafter(1, 0))
+        got = _InverseCDF(p).draw(rows, u)
+        want = np.minimum((cdf[rows] <= u[:, None]).sum(axis=1), K - 1)
+        positive = p[rows, got] > 0
+        assert positive.all()
+        np.testing.assert_array_equal(got[want < K - 1], want[want < K - 1])
+
+
+def test_batched_theta_bad_shape_names_theta(tiny_mdp):
+    policy = pg.TabularSoftmax(3, 2)
+    with pytest.raises(ValueError, match="theta"):
+        pg.sample_trajectories(tiny_mdp, policy, np.zeros((2, 3, 3)), 5, 0)
+    with pytest.raises(ValueError, match="theta"):
+        pg.sample_trajectories(tiny_mdp, policy, np.full((2, 3, 2), np.nan), 5, 0)
