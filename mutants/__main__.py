@@ -33,7 +33,7 @@ def book_notebooks():
     toc = (ROOT / "_toc.yml").read_text().splitlines()
     for line in toc:
         line = line.strip()
-        if line.startswith("- file:") or line.startswith("file:"):
+        if line.startswith(("- file:", "file:")):
             stem = pathlib.Path(line.split("file:", 1)[1].strip()).name
             if (BOOK / f"{stem}.ipynb").exists() and stem not in order:
                 order.append(stem)
@@ -86,12 +86,12 @@ def run_mutant(name, expect, notebooks):
         status, cell, ename, _ = run_notebook(stem, name)
         tried.append(stem)
         if status == "caught":
-            return dict(name=name, caught=True, notebook=stem, cell=cell, tried=tried,
-                        errors=errors, seconds=time.perf_counter() - t0)
+            return {"name": name, "caught": True, "notebook": stem, "cell": cell, "tried": tried,
+                        "errors": errors, "seconds": time.perf_counter() - t0}
         if status == "error":
             errors.append(f"{stem} cell {cell}: {ename}")
-    return dict(name=name, caught=False, notebook=None, cell=None, tried=tried, errors=errors,
-                seconds=time.perf_counter() - t0)
+    return {"name": name, "caught": False, "notebook": None, "cell": None, "tried": tried, "errors": errors,
+                "seconds": time.perf_counter() - t0}
 
 
 def main(argv=None):

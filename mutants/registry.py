@@ -84,7 +84,7 @@ def apply(name):
     if name not in reg:
         raise ValueError(f"unknown mutant {name!r}; known: {', '.join(sorted(reg))}")
     m = reg[name]
-    import pgtools  # noqa: F401  (load the package and its submodules before patching)
+    import pgtools
     import pgtools.explorers  # noqa: F401
 
     for sub in ("explorers.sec4_1", "explorers.sec4_2", "explorers.sec4_3", "explorers.sec4_4",
