@@ -14,7 +14,7 @@ NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test unit nbval browser notebooks bench lab lint clean setup assets
+.PHONY: book test unit nbval nbval-portable browser notebooks bench lab lint mutants clean setup assets
 
 ## make book: build the HTML book into _build/html, executing every notebook
 book: setup assets
@@ -24,18 +24,30 @@ book: setup assets
 	@echo "The book is built. Open $(CURDIR)/$(BUILD)/index.html"
 	@echo "(or serve it: $(BIN)/python -m http.server -d $(BUILD) 8000, then http://127.0.0.1:8000/)"
 
-## make test: lint, unit tests, nbval over every notebook, then browser tests of the freshly built book
-test: book
-	$(BIN)/ruff check pgtools tests benchmarks
-	$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser
-	$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)
-	$(BIN)/pytest -q -p no:cacheprovider tests/browser
+## make test: every stage (lint, unit tests, nbval, the book build, browser tests), each one even
+## when an earlier one fails, then a one-screen summary; exits non-zero if any stage failed
+test: setup assets
+	@$(BIN)/python tools/run_stages.py \
+	  "lint=$(MAKE) --no-print-directory lint" \
+	  "unit=$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser" \
+	  "nbval=$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)" \
+	  "book=$(MAKE) --no-print-directory book" \
+	  "browser=$(BIN)/pytest -q -p no:cacheprovider tests/browser"
 
 unit: setup
 	$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser
 
 nbval: setup
 	$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)
+
+## make nbval-portable: nbval again under another BLAS kernel and one thread (as on other CPUs)
+nbval-portable: setup
+	OPENBLAS_CORETYPE=Prescott OPENBLAS_NUM_THREADS=1 \
+	  $(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)
+
+## make mutants: break one formula at a time; the book's own asserts must catch every mutant
+mutants: setup
+	$(BIN)/python -m mutants
 
 browser: setup
 	$(BIN)/pytest -q -p no:cacheprovider tests/browser
@@ -54,7 +66,7 @@ lab: setup
 	$(BIN)/jupyter lab book/
 
 lint: setup
-	$(BIN)/ruff check pgtools tests benchmarks
+	$(BIN)/ruff check pgtools tests benchmarks mutants tools
 
 setup: $(STAMP)
 

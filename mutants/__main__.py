@@ -146,8 +146,9 @@ def main(argv=None):
         print(f"{n:{w1}s} | {res:{w2}s} | {where}")
     caught = sum(results[n]["caught"] for n in names)
     print()
-    print(f"mutants: {caught} caught, {len(names) - caught} survived, of {len(names)} "
+    print(f"{caught} caught, {len(names) - caught} survived, of {len(names)} mutants "
           f"({time.perf_counter() - t0:.0f} s, {args.jobs} workers)")
+    print(f"mutants: {caught} passed, {len(names) - caught} failed")
     return 0 if caught == len(names) else 1
 
 
