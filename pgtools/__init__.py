@@ -13,7 +13,9 @@ from .estimators import (
     finite_difference_gradient,
     importance_weighted_gradient,
     importance_weighted_objective,
+    mean_and_se,
     reinforce_gradient,
+    score_weighted_sum,
 )
 from .exact import (
     Enumeration,
@@ -31,7 +33,12 @@ from .examples import Example, gridworld, random_mdp, short_corridor
 from .mdp import FiniteMDP
 from .optim import AscentResult, gradient_ascent
 from .policies import LinearSoftmax, NeuralSoftmax, SoftmaxPolicy, TabularSoftmax
-from .sampling import Trajectories, reward_to_go, sample_trajectories
+from .sampling import (
+    Trajectories,
+    reward_to_go,
+    sample_from_enumeration,
+    sample_trajectories,
+)
 
 __all__ = [
     "AscentResult",
@@ -54,11 +61,14 @@ __all__ = [
     "gridworld",
     "importance_weighted_gradient",
     "importance_weighted_objective",
+    "mean_and_se",
     "optimal_values",
     "random_mdp",
     "reinforce_gradient",
     "reward_to_go",
+    "sample_from_enumeration",
     "sample_trajectories",
+    "score_weighted_sum",
     "short_corridor",
     "state_action_marginals",
     "trajectory_log_likelihood",

@@ -17,7 +17,7 @@ from . import _validate as v
 from .policies import check_policy
 from .sampling import check_trajectories
 
-KINDS = ("return", "reward_to_go")
+KINDS = ("return", "reward_to_go", "q")
 
 
 class ImportanceWeighted(NamedTuple):
@@ -89,15 +89,17 @@ def _check_common(policy, theta, trajectories, gamma):
 
 
 def reinforce_gradient(policy, theta, trajectories, kind="return", baseline=None, gamma=1.0,
-                       per_trajectory=False):
+                       per_trajectory=False, Q=None):
     """REINFORCE estimate of grad J(theta) from trajectories sampled from rho_theta (§4.3, §4.4).
 
     * ``kind="return"``: sum_t grad log pi(a_t|s_t) (R(tau) - b_t(s_t)), R(tau) = sum_t gamma^t
       r_t (the second display of §4.3);
     * ``kind="reward_to_go"``: sum_t gamma^t grad log pi(a_t|s_t) (G_t - b_t(s_t)),
-      G_t = sum_{t'>=t} gamma^(t'-t) r_{t'} (Eq. (4.3) and §4.4).
+      G_t = sum_{t'>=t} gamma^(t'-t) r_{t'} (Eq. (4.3) and §4.4);
+    * ``kind="q"``: sum_t gamma^t grad log pi(a_t|s_t) (Q_t(s_t, a_t) - b_t(s_t)), the second
+      line of Eq. (4.3) (with gamma^t in the discounted case), Q_t from :func:`value_tables`.
 
-    Both are unbiased for any baseline that depends only on (t, s_t).
+    All three are unbiased for any baseline that depends only on (t, s_t).
 
     Parameters
     ----------
@@ -105,12 +107,15 @@ def reinforce_gradient(policy, theta, trajectories, kind="return", baseline=None
     theta : array_like, shape ``policy.theta_shape``
     trajectories : Trajectories
         n trajectories of length H, sampled with this ``theta``.
-    kind : {"return", "reward_to_go"}
+    kind : {"return", "reward_to_go", "q"}
     baseline : None, float, array of shape (H,) or (H, S)
         b_t(s); e.g. ``value_tables(...).V``.
     gamma : float, default 1.0
     per_trajectory : bool, default False
         Return every trajectory's estimate instead of their mean.
+    Q : array_like, shape (H, S, A), optional
+        Q_t(s, a) of pi_theta, discounted from time t (``value_tables(...).Q``); required for
+        ``kind="q"`` and only allowed with it.
 
     Returns
     -------
@@ -119,12 +124,19 @@ def reinforce_gradient(policy, theta, trajectories, kind="return", baseline=None
     theta, gamma = _check_common(policy, theta, trajectories, gamma)
     if not isinstance(kind, str) or kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
+    if (Q is None) == (kind == "q"):
+        raise ValueError("Q (the table Q_t(s, a), shape (H, S, A), from value_tables) is "
+                         f"required for kind='q' and only allowed with it; got kind={kind!r}")
     b = _baseline_table(baseline, trajectories, policy.n_states)
     H = trajectories.horizon
     if kind == "return":
         coef = trajectories.returns(gamma)[:, None] - b
-    else:
+    elif kind == "reward_to_go":
         coef = (gamma ** np.arange(H))[None, :] * (trajectories.reward_to_go(gamma) - b)
+    else:
+        Q = v.finite_array(Q, "Q", shape=(H, policy.n_states, policy.n_actions))
+        Qsa = Q[np.arange(H)[None, :], trajectories.states, trajectories.actions]
+        coef = (gamma ** np.arange(H))[None, :] * (Qsa - b)
     return _scatter(policy, theta, trajectories, coef, bool(per_trajectory))
 
 
@@ -240,3 +252,53 @@ def finite_difference_gradient(f, theta, eps=1e-6):
         flat[i] = old
         g[i] = (hi - lo) / (2 * eps)
     return grad
+
+
+def score_weighted_sum(policy, theta, trajectories, coef, per_trajectory=False):
+    """sum_t c_t grad log pi_theta(a_t|s_t) for each trajectory, or its mean (§4.3).
+
+    The building block of every score-function estimator: Eq. (4.3) is this sum with
+    c_t = R(tau) (return form), gamma^t G_t (reward-to-go) or gamma^t Q_t(s_t, a_t) (Q form);
+    :func:`reinforce_gradient` builds those coefficients. Any other coefficient (a wrong power of
+    gamma, the reward so far, ...) can be tried here.
+
+    Parameters
+    ----------
+    policy : SoftmaxPolicy
+    theta : array_like, shape ``policy.theta_shape``
+    trajectories : Trajectories
+        n trajectories of length H.
+    coef : array_like, shape (n, H)
+        c_t for each trajectory and step.
+    per_trajectory : bool, default False
+        Return every trajectory's sum instead of their mean over trajectories.
+
+    Returns
+    -------
+    numpy.ndarray, shape ``theta_shape`` (or ``(n,) + theta_shape`` if ``per_trajectory``)
+    """
+    theta, _ = _check_common(policy, theta, trajectories, 1.0)
+    coef = v.finite_array(coef, "coef", shape=trajectories.states.shape)
+    return _scatter(policy, theta, trajectories, coef, bool(per_trajectory))
+
+
+def mean_and_se(samples):
+    """Monte Carlo mean of i.i.d. rows and its standard error s / sqrt(n) (§4.3).
+
+    With n rows x_1..x_n, returns x_bar = sum_i x_i / n and SE = s / sqrt(n), s the sample
+    standard deviation (ddof = 1), per column. By the central limit theorem
+    |x_bar - E x| <= 4 SE fails with probability about 6e-5 per coordinate: the book's z-checks.
+
+    Parameters
+    ----------
+    samples : array_like, shape (n, ...)
+        n >= 2 i.i.d. draws (e.g. per-trajectory estimates).
+
+    Returns
+    -------
+    mean, se : numpy.ndarray, shape ``samples.shape[1:]``
+    """
+    x = v.finite_array(samples, "samples")
+    if x.ndim < 1 or x.shape[0] < 2:
+        raise ValueError(f"samples must have at least 2 rows (axis 0); got shape {x.shape}")
+    return x.mean(axis=0), x.std(axis=0, ddof=1) / np.sqrt(x.shape[0])

@@ -260,3 +260,36 @@ def check_trajectories(trajectories, n_states, n_actions, name="trajectories"):
         if trajectories.actions.max() >= n_actions:
             raise ValueError(f"{name}.actions entries must lie in [0, {n_actions})")
     return trajectories
+
+
+def sample_from_enumeration(trajectories, probs, n, rng):
+    """Draw n trajectories i.i.d. from a distribution rho given on a finite list (§4.3).
+
+    tau_i = trajectories[k_i] with P(k_i = k) = probs[k]: exact sampling from any trajectory
+    distribution rho(tau) of a tiny MDP, e.g. from the list of :func:`pgtools.enumerate_trajectories`
+    with rho(tau) of a behaviour policy that has zero probabilities (which no softmax can express).
+
+    Parameters
+    ----------
+    trajectories : Trajectories
+        The N trajectories rho is defined on.
+    probs : array_like, shape (N,)
+        rho(tau_k) for each; non-negative and summing to 1.
+    n : int
+        Number of draws (>= 1).
+    rng : numpy.random.Generator or int
+
+    Returns
+    -------
+    Trajectories
+        n rows of ``trajectories`` (with repetition).
+    """
+    if not isinstance(trajectories, Trajectories):
+        raise ValueError(
+            f"trajectories must be a pgtools.Trajectories; got {type(trajectories).__name__}"
+        )
+    p = v.finite_array(probs, "probs", shape=(trajectories.n,))
+    v.distribution_rows(p, "probs")
+    n = v.positive_int(n, "n")
+    rng = v.generator(rng)
+    return trajectories[rng.choice(p.size, size=n, p=p / p.sum())]
