@@ -129,8 +129,8 @@ class _InverseCDF:
     buckets [m/K, (m+1)/K) the index i for u = m/K; a draw starts there and steps right while
     cdf_k[i] <= u, which takes at most one step on average. The result is exactly the index of
     the direct count, so the stream of samples does not depend on the method. Zero-probability
-    entries can never be returned (their CDF step is empty); the result is clipped to each row's
-    last positive-probability entry to guard against rounding.
+    entries can never be returned (their CDF step is empty): the normalised CDF is exactly 1 from
+    a row's last positive entry on, and u < 1.
 
     Parameters
     ----------
@@ -145,28 +145,26 @@ class _InverseCDF:
         cdf[:, -1] = 1.0
         self.K = K
         self.cdf = cdf.ravel()
-        self.last = K - 1 - np.argmax(p[:, ::-1] > 0, axis=1)
-        self.grid = np.arange(K) / K
+        self.grid = np.arange(K + 1) / K
         guide = np.empty((rows, K), dtype=np.intp)
         chunk = max(1, 4_000_000 // (K * K))
         for r0 in range(0, rows, chunk):  # guide[r, m] = #{j : cdf[r, j] <= m/K}
             c = cdf[r0:r0 + chunk]
-            guide[r0:r0 + chunk] = (c[:, None, :] <= self.grid[None, :, None]).sum(axis=2)
+            guide[r0:r0 + chunk] = (c[:, None, :] <= self.grid[None, :K, None]).sum(axis=2)
         self.guide = (guide + (np.arange(rows) * K)[:, None]).ravel()
 
     def draw(self, rows, u):
         """One index per entry of ``rows`` (int array) using uniforms ``u`` in [0, 1)."""
         K = self.K
-        m = np.minimum((u * K).astype(np.intp), K - 1)
-        m -= self.grid[m] > u  # u * K rounded up to the next bucket
-        idx = self.guide[rows * K + m]
-        step = self.cdf[idx] <= u
-        if step.any():
-            sel = np.flatnonzero(step)
-            while sel.size:
-                idx[sel] += 1
-                sel = sel[self.cdf[idx[sel]] <= u[sel]]
-        return np.minimum(idx - rows * K, self.last[rows])
+        m = (u * K).astype(np.intp)
+        m -= self.grid[m] > u  # u * K rounded up to the next bucket (or to K)
+        base = rows * K
+        idx = self.guide[base + m]
+        sel = np.flatnonzero(self.cdf[idx] <= u)
+        while sel.size:
+            idx[sel] += 1
+            sel = sel[self.cdf[idx[sel]] <= u[sel]]
+        return idx - base
 
 
 def sample_trajectories(mdp, policy, theta, n, rng):

@@ -105,7 +105,7 @@ def _loop_sampler(mdp, pi_tables, n, rng):
     K = len(pi_tables)
     m, H = K * n, mdp.horizon
     u = rng.random(2 * H * m).reshape(2 * H, m)
-    cdf = lambda p: np.cumsum(p) / np.sum(p)  # noqa: E731
+    cdf = lambda p: np.cumsum(p) / np.sum(p)
     states = np.empty((m, H), dtype=int)
     actions = np.empty((m, H), dtype=int)
     for i in range(m):
