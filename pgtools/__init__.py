@@ -31,7 +31,7 @@ from .exact import (
 )
 from .examples import Example, gridworld, random_mdp, short_corridor
 from .mdp import FiniteMDP
-from .optim import AscentResult, gradient_ascent
+from .optim import AscentResult, BatchedAscentResult, batched_ascent, gradient_ascent
 from .policies import LinearSoftmax, NeuralSoftmax, SoftmaxPolicy, TabularSoftmax
 from .sampling import (
     Trajectories,
@@ -42,6 +42,7 @@ from .sampling import (
 
 __all__ = [
     "AscentResult",
+    "BatchedAscentResult",
     "Enumeration",
     "Example",
     "FiniteMDP",
@@ -53,6 +54,7 @@ __all__ = [
     "TabularSoftmax",
     "Trajectories",
     "ValueTables",
+    "batched_ascent",
     "enumerate_trajectories",
     "exact_gradient",
     "exact_objective",

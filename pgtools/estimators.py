@@ -66,17 +66,44 @@ def _baseline_table(baseline, trajectories, n_states):
     )
 
 
-def _scatter(policy, theta, trajectories, coef, per_trajectory):
-    """sum_t coef[i, t] grad log pi(a_it|s_it): mean over i, or per trajectory."""
+def _scatter(policy, theta, trajectories, coef, per_trajectory, groups=None):
+    """sum_t coef[i, t] grad log pi(a_it|s_it): mean over i, or per trajectory.
+
+    With ``groups`` = K (a batch theta of shape (K,) + theta_shape), rows k*m:(k+1)*m (m = n/K)
+    use theta[k]; the result gets a leading axis K (mean over each group's m rows, or (K, m)).
+    """
     S, A = policy.n_states, policy.n_actions
     n = trajectories.n
     flat = trajectories.states * A + trajectories.actions
+    if groups is not None:
+        m = n // groups
+        if per_trajectory:
+            idx = (np.arange(n)[:, None] * (S * A) + flat).ravel()
+            W = np.bincount(idx, weights=coef.ravel(), minlength=n * S * A)
+            W = W.reshape(groups, m, S, A)
+        else:
+            idx = (np.repeat(np.arange(groups), m)[:, None] * (S * A) + flat).ravel()
+            W = np.bincount(idx, weights=coef.ravel(), minlength=groups * S * A)
+            W = W.reshape(groups, S, A) / m
+        return policy.weighted_score_sum(theta, W)
     if per_trajectory:
         idx = (np.arange(n)[:, None] * (S * A) + flat).ravel()
         W = np.bincount(idx, weights=coef.ravel(), minlength=n * S * A).reshape(n, S, A)
     else:
         W = np.bincount(flat.ravel(), weights=coef.ravel(), minlength=S * A).reshape(S, A) / n
     return policy.weighted_score_sum(theta, W)
+
+
+def _leave_one_out(x, groups):
+    """b_i = mean of x_j over the other rows j != i of the same group (groups of equal size)."""
+    n = x.shape[0]
+    m = n // groups
+    if m < 2:
+        raise ValueError("baseline='leave_one_out' needs at least 2 trajectories per parameter "
+                         f"vector; got {m}")
+    xg = x.reshape((groups, m) + x.shape[1:])
+    b = (xg.sum(axis=1, keepdims=True) - xg) / (m - 1)
+    return b.reshape(x.shape)
 
 
 def _check_common(policy, theta, trajectories, gamma):
@@ -99,45 +126,76 @@ def reinforce_gradient(policy, theta, trajectories, kind="return", baseline=None
     * ``kind="q"``: sum_t gamma^t grad log pi(a_t|s_t) (Q_t(s_t, a_t) - b_t(s_t)), the second
       line of Eq. (4.3) (with gamma^t in the discounted case), Q_t from :func:`value_tables`.
 
-    All three are unbiased for any baseline that depends only on (t, s_t).
+    All three are unbiased for any baseline that depends only on (t, s_t), and for the
+    leave-one-out baseline: b for trajectory i is the mean of the same quantity (R, G_t or
+    Q_t(s_t, a_t)) over the *other* trajectories of its batch, which are independent of tau_i.
+    That estimator equals m/(m-1) times the one with the batch-mean baseline (m trajectories).
+
+    **Batches of theta.** With ``theta`` of shape ``(K,) + theta_shape`` and K*m trajectories
+    grouped as :func:`pgtools.sample_trajectories` returns them (rows k*m:(k+1)*m drawn from
+    theta[k]), this is K independent estimates at once, one per theta[k], shape
+    ``(K,) + theta_shape``; the leave-one-out baseline then stays within each group.
 
     Parameters
     ----------
     policy : SoftmaxPolicy
-    theta : array_like, shape ``policy.theta_shape``
+    theta : array_like, shape ``policy.theta_shape`` or ``(K,) + policy.theta_shape``
     trajectories : Trajectories
-        n trajectories of length H, sampled with this ``theta``.
+        n trajectories of length H, sampled with this ``theta`` (n = K*m for a batch).
     kind : {"return", "reward_to_go", "q"}
-    baseline : None, float, array of shape (H,) or (H, S)
-        b_t(s); e.g. ``value_tables(...).V``.
+    baseline : None, float, array of shape (H,) or (H, S), or "leave_one_out"
+        b_t(s); e.g. ``value_tables(...).V``. Arrays are shared by all K groups of a batch.
     gamma : float, default 1.0
     per_trajectory : bool, default False
         Return every trajectory's estimate instead of their mean.
-    Q : array_like, shape (H, S, A), optional
+    Q : array_like, shape (H, S, A) (or (K, H, S, A) for a batch), optional
         Q_t(s, a) of pi_theta, discounted from time t (``value_tables(...).Q``); required for
         ``kind="q"`` and only allowed with it.
 
     Returns
     -------
-    numpy.ndarray, shape ``theta_shape`` (or ``(n,) + theta_shape`` if ``per_trajectory``)
+    numpy.ndarray, shape ``theta_shape`` (or ``(n,) + theta_shape`` if ``per_trajectory``);
+    for a batch ``(K,) + theta_shape`` (or ``(K, m) + theta_shape``)
     """
-    theta, gamma = _check_common(policy, theta, trajectories, gamma)
+    check_policy(policy)
+    theta, batched = policy._theta_batch(theta)
+    groups = theta.shape[0] if batched else None
+    _, gamma = _check_common(policy, theta[0] if batched else theta, trajectories, gamma)
+    if batched and trajectories.n % groups:
+        raise ValueError(f"trajectories must hold a multiple of K = {groups} trajectories (m per "
+                         f"parameter vector) for theta of shape {theta.shape}; got "
+                         f"n = {trajectories.n}")
     if not isinstance(kind, str) or kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
     if (Q is None) == (kind == "q"):
         raise ValueError("Q (the table Q_t(s, a), shape (H, S, A), from value_tables) is "
                          f"required for kind='q' and only allowed with it; got kind={kind!r}")
-    b = _baseline_table(baseline, trajectories, policy.n_states)
+    loo = isinstance(baseline, str) and baseline == "leave_one_out"
+    b = 0.0 if loo else _baseline_table(baseline, trajectories, policy.n_states)
     H = trajectories.horizon
     if kind == "return":
-        coef = trajectories.returns(gamma)[:, None] - b
+        x = trajectories.returns(gamma)[:, None]
+        if loo:
+            b = _leave_one_out(x, groups or 1)
+        coef = np.broadcast_to(x - b, trajectories.states.shape)
     elif kind == "reward_to_go":
-        coef = (gamma ** np.arange(H))[None, :] * (trajectories.reward_to_go(gamma) - b)
+        x = trajectories.reward_to_go(gamma)
+        if loo:
+            b = _leave_one_out(x, groups or 1)
+        coef = (gamma ** np.arange(H))[None, :] * (x - b)
     else:
-        Q = v.finite_array(Q, "Q", shape=(H, policy.n_states, policy.n_actions))
-        Qsa = Q[np.arange(H)[None, :], trajectories.states, trajectories.actions]
-        coef = (gamma ** np.arange(H))[None, :] * (Qsa - b)
-    return _scatter(policy, theta, trajectories, coef, bool(per_trajectory))
+        S, A = policy.n_states, policy.n_actions
+        if batched:
+            Q = v.finite_array(Q, "Q", shape=(groups, H, S, A))
+            k = np.repeat(np.arange(groups), trajectories.n // groups)[:, None]
+            x = Q[k, np.arange(H)[None, :], trajectories.states, trajectories.actions]
+        else:
+            Q = v.finite_array(Q, "Q", shape=(H, S, A))
+            x = Q[np.arange(H)[None, :], trajectories.states, trajectories.actions]
+        if loo:
+            b = _leave_one_out(x, groups or 1)
+        coef = (gamma ** np.arange(H))[None, :] * (x - b)
+    return _scatter(policy, theta, trajectories, coef, bool(per_trajectory), groups)
 
 
 def _log_weights(policy, theta, behaviour_theta, trajectories, behaviour_policy):

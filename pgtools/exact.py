@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _validate as v
 from .mdp import check_mdp
 from .policies import check_policy
 from .sampling import Trajectories, _check_compatible, check_trajectories
@@ -68,21 +69,29 @@ class Enumeration(NamedTuple):
     probs: np.ndarray
 
 
-def _setup(mdp, policy, theta):
+def _setup(mdp, policy, theta, batch=False):
+    """Validate; return pi_theta, (S, A), or (K, S, A) if ``batch`` allows a batch of thetas."""
     check_mdp(mdp)
     check_policy(policy)
     _check_compatible(mdp, policy)
+    if not batch:
+        theta = v.theta_array(theta, policy.theta_shape)
     return policy.probs(theta)
 
 
 def _backward(mdp, pi):
+    """Backward induction for pi of shape (S, A) or a batch (K, S, A).
+
+    Returns V (H, ..., S) and Q (H, ..., S, A), the batch axis (if any) after the time axis.
+    """
     H, S, A = mdp.horizon, mdp.n_states, mdp.n_actions
-    V = np.zeros((H + 1, S))
-    Q = np.empty((H, S, A))
+    lead = pi.shape[:-2]
+    V = np.zeros((H + 1,) + lead + (S,))
+    Q = np.empty((H,) + lead + (S, A))
     P2 = mdp.P.reshape(S * A, S)
     for t in range(H - 1, -1, -1):
-        Q[t] = mdp.r + mdp.gamma * (P2 @ V[t + 1]).reshape(S, A)
-        V[t] = (pi * Q[t]).sum(axis=1)
+        Q[t] = mdp.r + mdp.gamma * (P2 @ V[t + 1].T).T.reshape(lead + (S, A))
+        V[t] = (pi * Q[t]).sum(axis=-1)
     return V[:H], Q
 
 
@@ -115,27 +124,32 @@ def exact_objective(mdp, policy, theta):
     ----------
     mdp : FiniteMDP
     policy : SoftmaxPolicy
-    theta : array_like, shape ``policy.theta_shape``
+    theta : array_like, shape ``policy.theta_shape`` or ``(K,) + policy.theta_shape``
+        One parameter vector, or a batch of K of them (one vectorised backward pass).
 
     Returns
     -------
-    float
+    float, or numpy.ndarray of shape (K,) for a batch (``J[k]`` = J(theta[k]))
     """
-    pi = _setup(mdp, policy, theta)
+    pi = _setup(mdp, policy, theta, batch=True)
     V, _ = _backward(mdp, pi)
-    return float(mdp.mu0 @ V[0])
+    if pi.ndim == 2:
+        return float(mdp.mu0 @ V[0])
+    return V[0] @ mdp.mu0
 
 
 def _forward(mdp, pi):
+    """Marginals d_t(s, a), (H, ..., S, A), for pi of shape (S, A) or a batch (K, S, A)."""
     H = mdp.horizon
     S, A = mdp.n_states, mdp.n_actions
-    d = np.empty((H, S, A))
+    lead = pi.shape[:-2]
+    d = np.empty((H,) + lead + (S, A))
     P2 = mdp.P.reshape(S * A, S)
-    ds = mdp.mu0.copy()
+    ds = np.broadcast_to(mdp.mu0, lead + (S,))
     for t in range(H):
-        d[t] = ds[:, None] * pi
+        d[t] = ds[..., :, None] * pi
         if t + 1 < H:
-            ds = d[t].reshape(-1) @ P2
+            ds = d[t].reshape(lead + (S * A,)) @ P2
     return d
 
 
@@ -163,18 +177,20 @@ def exact_gradient(mdp, policy, theta):
     grad J = sum_t gamma^t sum_{s,a} d_t(s, a) Q_t(s, a) grad log pi(a|s): forward marginals times
     backward Q-values aggregated into one weight table w(s, a), then one
     ``policy.weighted_score_sum``. Cost O(H S^2 A + S A dim(theta)); no finite differences.
+    A batch of K parameter vectors runs the same backward and forward passes for all K at once.
 
     Parameters
     ----------
     mdp : FiniteMDP
     policy : SoftmaxPolicy
-    theta : array_like, shape ``policy.theta_shape``
+    theta : array_like, shape ``policy.theta_shape`` or ``(K,) + policy.theta_shape``
+        One parameter vector, or a batch of K of them.
 
     Returns
     -------
-    numpy.ndarray, shape ``policy.theta_shape``
+    numpy.ndarray, shape ``policy.theta_shape``, or ``(K,) + policy.theta_shape`` for a batch
     """
-    pi = _setup(mdp, policy, theta)
+    pi = _setup(mdp, policy, theta, batch=True)
     _, Q = _backward(mdp, pi)
     d = _forward(mdp, pi)
     disc = mdp.gamma ** np.arange(mdp.horizon)

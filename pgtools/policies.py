@@ -49,6 +49,31 @@ class SoftmaxPolicy:
     def _theta(self, theta):
         return v.theta_array(theta, self.theta_shape)
 
+    def _theta_batch(self, theta):
+        """``theta`` of shape ``theta_shape`` or ``(K,) + theta_shape`` -> (array, batched)."""
+        arr = v.finite_array(theta, "theta")
+        shape = tuple(self.theta_shape)
+        if arr.shape == shape:
+            return arr, False
+        if arr.ndim == len(shape) + 1 and arr.shape[1:] == shape:
+            if arr.shape[0] < 1:
+                raise ValueError("theta: a batch of parameter vectors must hold at least one "
+                                 f"(K >= 1); got shape {arr.shape}")
+            return arr, True
+        raise ValueError(f"theta must have shape {shape} or (K,) + {shape} (a batch of K "
+                         f"parameter vectors); got shape {arr.shape}")
+
+    def _logits_batch(self, theta):
+        """Logits for a batch theta of shape (K,) + theta_shape: (K, S, A); a loop by default."""
+        return np.stack([self._logits(th) for th in theta])
+
+    def _logits_vjp_batch(self, theta, c):
+        """sum_{s,a} c[k, ..., s, a] grad f_{theta_k}(s, a) for each k; a loop by default."""
+        return np.stack([self._logits_vjp(th, ck) for th, ck in zip(theta, c)])
+
+    def _logits_any(self, theta, batched):
+        return self._logits_batch(theta) if batched else self._logits(theta)
+
     def _indices(self, states, actions):
         s = v.index_array(states, "states", self.n_states)
         a = v.index_array(actions, "actions", self.n_actions)
@@ -63,13 +88,14 @@ class SoftmaxPolicy:
 
         Parameters
         ----------
-        theta : array_like, shape ``theta_shape``
+        theta : array_like, shape ``theta_shape`` or ``(K,) + theta_shape``
+            One parameter vector, or a batch of K of them.
 
         Returns
         -------
-        numpy.ndarray, shape (S, A)
+        numpy.ndarray, shape (S, A), or (K, S, A) for a batch
         """
-        return self._logits(self._theta(theta))
+        return self._logits_any(*self._theta_batch(theta))
 
     def logit_gradients(self, theta):
         """Gradients grad_theta f_theta(s, a) for every pair (§4.5.2).
@@ -89,26 +115,31 @@ class SoftmaxPolicy:
 
         Parameters
         ----------
-        theta : array_like, shape ``theta_shape``
+        theta : array_like, shape ``theta_shape`` or ``(K,) + theta_shape``
+            One parameter vector, or a batch of K of them (vectorised for the tabular and
+            linear softmax, a loop over k for the neural one).
 
         Returns
         -------
-        numpy.ndarray, shape (S, A)
+        numpy.ndarray, shape (S, A), or (K, S, A) for a batch
         """
-        return _log_softmax(self._logits(self._theta(theta)))
+        return _log_softmax(self._logits_any(*self._theta_batch(theta)))
 
     def probs(self, theta):
         """Table of pi_theta(a|s); each row sums to 1 (§4.5).
 
         Parameters
         ----------
-        theta : array_like, shape ``theta_shape``
+        theta : array_like, shape ``theta_shape`` or ``(K,) + theta_shape``
+            One parameter vector, or a batch of K of them (vectorised for the tabular and
+            linear softmax, a loop over k for the neural one).
 
         Returns
         -------
-        numpy.ndarray, shape (S, A)
+        numpy.ndarray, shape (S, A), or (K, S, A) for a batch: ``probs(theta)[k]`` equals
+        ``probs(theta[k])``.
         """
-        return _softmax(self._logits(self._theta(theta)))
+        return _softmax(self._logits_any(*self._theta_batch(theta)))
 
     def log_prob(self, theta, states, actions):
         """log pi_theta(a|s) for arrays of states and actions (§4.5).
@@ -122,6 +153,7 @@ class SoftmaxPolicy:
         -------
         numpy.ndarray, shape ``states.shape``
         """
+        theta = self._theta(theta)
         s, a = self._indices(states, actions)
         return self.log_probs(theta)[s, a]
 
@@ -132,13 +164,16 @@ class SoftmaxPolicy:
 
         Parameters
         ----------
-        theta : array_like, shape ``theta_shape``
+        theta : array_like, shape ``theta_shape`` or ``(K,) + theta_shape``
+            One parameter vector, or a batch of K of them (a loop over k).
 
         Returns
         -------
-        numpy.ndarray, shape (S, A) + theta_shape
+        numpy.ndarray, shape (S, A) + theta_shape, or (K, S, A) + theta_shape for a batch
         """
-        theta = self._theta(theta)
+        theta, batched = self._theta_batch(theta)
+        if batched:
+            return np.stack([self.score_table(th) for th in theta])
         g = self._logit_gradients(theta)
         pi = _softmax(self._logits(theta))
         gf = g.reshape(self.n_states, self.n_actions, -1)
@@ -157,6 +192,7 @@ class SoftmaxPolicy:
         -------
         numpy.ndarray, shape ``states.shape + theta_shape``
         """
+        theta = self._theta(theta)
         s, a = self._indices(states, actions)
         return self.score_table(theta)[s, a]
 
@@ -166,25 +202,40 @@ class SoftmaxPolicy:
         Uses sum_{s,a} w (grad f - E_pi grad f) = sum_{s,a} (w - pi * sum_a' w) grad f
         (§4.5.1, §4.5.2); this is how :func:`pgtools.exact_gradient` aggregates Eq. (4.3).
 
+        With a batch of K parameter vectors, ``w[k]`` weights the scores of ``theta[k]``:
+        the result is ``stack([weighted_score_sum(theta[k], w[k]) for k])``, vectorised for the
+        tabular and linear softmax (the §4.2 and §4.5 learning curves use this for K runs).
+
         Parameters
         ----------
-        theta : array_like, shape ``theta_shape``
-        w : array_like, shape (..., S, A)
+        theta : array_like, shape ``theta_shape`` or ``(K,) + theta_shape``
+        w : array_like, shape (..., S, A), or (K, ..., S, A) for a batch of K thetas
             Weights per state-action pair (optional leading batch dimensions).
 
         Returns
         -------
-        numpy.ndarray, shape (...) + theta_shape
+        numpy.ndarray, shape (...) + theta_shape, or (K, ...) + theta_shape for a batch
         """
-        theta = self._theta(theta)
+        theta, batched = self._theta_batch(theta)
         w = v.finite_array(w, "w")
         if w.shape[-2:] != (self.n_states, self.n_actions) or w.ndim < 2:
             raise ValueError(
                 f"w must have shape (..., {self.n_states}, {self.n_actions}); got {w.shape}"
             )
-        pi = _softmax(self._logits(theta))
+        if not batched:
+            pi = _softmax(self._logits(theta))
+            c = w - pi * w.sum(axis=-1, keepdims=True)
+            return self._logits_vjp(theta, c)
+        K = theta.shape[0]
+        if w.ndim < 3 or w.shape[0] != K:
+            raise ValueError(
+                f"w must have shape ({K}, ..., {self.n_states}, {self.n_actions}) for a batch of "
+                f"{K} thetas (one weight table per theta); got {w.shape}"
+            )
+        pi = _softmax(self._logits_batch(theta))
+        pi = pi.reshape((K,) + (1,) * (w.ndim - 3) + pi.shape[1:])
         c = w - pi * w.sum(axis=-1, keepdims=True)
-        return self._logits_vjp(theta, c)
+        return self._logits_vjp_batch(theta, c)
 
 
 class TabularSoftmax(SoftmaxPolicy):
@@ -222,6 +273,12 @@ class TabularSoftmax(SoftmaxPolicy):
     def _logits_vjp(self, theta, c):
         return c
 
+    def _logits_batch(self, theta):
+        return theta.copy()
+
+    def _logits_vjp_batch(self, theta, c):
+        return c
+
     def score(self, theta, states, actions):
         """The score e_{s,a} - pi(.|s) e_s, vectorised (§4.5 with §4.5.1 for one-hot features).
 
@@ -235,7 +292,7 @@ class TabularSoftmax(SoftmaxPolicy):
         numpy.ndarray, shape ``states.shape + (S, A)``
         """
         s, a = self._indices(states, actions)
-        pi = self.probs(theta)
+        pi = self.probs(self._theta(theta))
         flat_s, flat_a = s.ravel(), a.ravel()
         n = flat_s.size
         out = np.zeros((n,) + self.theta_shape)
@@ -280,6 +337,12 @@ class LinearSoftmax(SoftmaxPolicy):
 
     def _logits_vjp(self, theta, c):
         return np.einsum("...sa,sap->...p", c, self.features)
+
+    def _logits_batch(self, theta):
+        return np.einsum("sap,kp->ksa", self.features, theta)
+
+    def _logits_vjp_batch(self, theta, c):
+        return self._logits_vjp(theta, c)
 
 
 class NeuralSoftmax(SoftmaxPolicy):
