@@ -8,16 +8,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 VENDOR := web/site/_static/pgbook/vendor
 NODE_STAMP := web/node_modules/.installed
+WHEELS := web/site/wheels
 BUILD  := _build/html
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test unit nbval nbval-portable browser notebooks bench lab lint mutants clean setup assets
+.PHONY: wheel book test unit fresh nbval nbval-portable browser notebooks bench lab lint mutants clean setup assets
 
 ## make book: build the HTML book into _build/html, executing every notebook
-book: setup assets
+book: setup assets wheel
 	@rm -rf _build/html _build/.doctrees
 	$(BIN)/jupyter-book build --all -W -n --keep-going .
 	@echo
@@ -29,13 +30,18 @@ book: setup assets
 test: setup assets
 	@$(BIN)/python tools/run_stages.py \
 	  "lint=$(MAKE) --no-print-directory lint" \
-	  "unit=$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser" \
+	  "unit=$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/fresh" \
 	  "nbval=$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)" \
 	  "book=$(MAKE) --no-print-directory book" \
-	  "browser=$(BIN)/pytest -q -p no:cacheprovider tests/browser"
+	  "browser=$(BIN)/pytest -q -p no:cacheprovider tests/browser" \
+	  "fresh=$(BIN)/pytest -q -p no:cacheprovider tests/fresh"
 
 unit: setup
-	$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser
+	$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/fresh
+
+## make fresh: each chapter's downloaded .ipynb runs in a fresh venv by its page's instruction
+fresh: setup
+	$(BIN)/pytest -q -p no:cacheprovider tests/fresh
 
 nbval: setup
 	$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)
@@ -61,9 +67,14 @@ notebooks: setup
 bench: setup
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
-## make lab: JupyterLab on the book's notebooks
+## make lab: JupyterLab on the book's notebooks (as root too), without the Jupyter-news prompt
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 lab: setup
-	$(BIN)/jupyter lab book/
+	@mkdir -p $(LAB_SETTINGS)
+	@echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
+	  > $(LAB_SETTINGS)/overrides.json
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) \
+	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate book/
 
 lint: setup
 	$(BIN)/ruff check pgtools tests benchmarks mutants tools
@@ -86,6 +97,12 @@ assets: $(NODE_STAMP)
 	cp -r web/node_modules/anywidget/dist $(VENDOR)/anywidget/
 	cp web/node_modules/mathjax/es5/tex-mml-chtml.js $(VENDOR)/mathjax/
 	cp -r web/node_modules/mathjax/es5/output/chtml/fonts/woff-v2 $(VENDOR)/mathjax/output/chtml/fonts/
+
+## the pgtools wheel the book serves, so that a downloaded notebook can install it
+wheel: setup
+	@rm -rf $(WHEELS) && mkdir -p $(WHEELS)
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip wheel -q --no-deps --no-build-isolation -w $(WHEELS) .
+	@rm -rf build
 
 $(NODE_STAMP): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --ignore-scripts
