@@ -85,6 +85,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
+	@$(BIN)/python -m pip uninstall -q -y pgtools 2>/dev/null || true  # the old distribution name
 	$(BIN)/python -m pip install -q --no-deps -e .
 	@touch $@
 
