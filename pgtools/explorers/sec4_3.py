@@ -1,14 +1,10 @@
-"""Section 4.3 (REINFORCE and the likelihood-ratio trick): helpers, figures and the explorer.
+"""Section 4.3 (REINFORCE and the likelihood-ratio trick): figures and the explorer.
 
-The notebook ``book/4_3_reinforce.ipynb`` calls everything here by name:
+No algorithm lives here: the estimators are :func:`pgtools.reinforce_gradient` (three forms of
+Eq. (4.3)), :func:`pgtools.score_weighted_sum`, :func:`pgtools.importance_weighted_objective`,
+:func:`pgtools.sample_from_enumeration` and :func:`pgtools.mean_and_se`. This module holds
 
-* :func:`make_problem` -- the small random MDP, tabular softmax policy and parameters used
-  throughout §4.3 (shared by the notebook and the explorer, so both show the same numbers);
-* :func:`per_trajectory_gradients` -- one gradient estimate per trajectory for the three forms of
-  Eq. (4.3): full return, reward-to-go, and the Q form;
-* :func:`sample_from_enumeration` -- exact sampling from any trajectory distribution given on the
-  enumerated trajectories (used for a behaviour policy with zero probabilities, Erratum E4);
-* plotting helpers for the notebook's figures;
+* :func:`plot_drift` and :func:`plot_rate`, two figures of ``book/4_3_reinforce.ipynb``;
 * :func:`make_explorer` and its pure callback :func:`draw`: histogram of one gradient coordinate's
   estimates over many independent batches of n trajectories, against the exact value.
 """
@@ -23,130 +19,6 @@ from pgtools import plotting
 KINDS = ("return", "reward_to_go", "q")
 KIND_LABELS = {"return": "full return R(τ)", "reward_to_go": "reward-to-go",
                "q": "Q form, Eq. (4.3)"}
-
-
-def make_problem(horizon=5, gamma=1.0):
-    """The running example of §4.3: a random MDP (S = 3, A = 2), a tabular softmax and theta.
-
-    Parameters
-    ----------
-    horizon : int, default 5
-        H.
-    gamma : float, default 1.0
-        Discount factor (1 is the chapter's undiscounted case).
-
-    Returns
-    -------
-    mdp : FiniteMDP
-    policy : TabularSoftmax
-    theta : numpy.ndarray, shape (3, 2)
-    """
-    mdp = pg.random_mdp(3, 2, horizon, seed=4, gamma=gamma, rewards="normal")
-    policy = pg.TabularSoftmax(3, 2)
-    theta = np.random.default_rng(1).normal(0.0, 0.5, size=(3, 2))
-    return mdp, policy, theta
-
-
-def score_weighted_sums(policy, theta, trajectories, coef):
-    """sum_t coef[i, t] grad log pi_theta(a_it|s_it) for every trajectory i (§4.3).
-
-    The building block of every estimator in Eq. (4.3): the coefficient is R(tau), the
-    reward-to-go or Q_t(s_t, a_t). Scatters coefficients into per-trajectory state-action tables
-    and calls ``policy.weighted_score_sum`` once.
-
-    Parameters
-    ----------
-    policy : SoftmaxPolicy
-    theta : array_like, shape ``policy.theta_shape``
-    trajectories : Trajectories
-        n trajectories of length H.
-    coef : array_like, shape (n, H)
-
-    Returns
-    -------
-    numpy.ndarray, shape (n, dim theta)
-    """
-    S, A = policy.n_states, policy.n_actions
-    n = trajectories.n
-    flat = trajectories.states * A + trajectories.actions
-    idx = (np.arange(n)[:, None] * (S * A) + flat).ravel()
-    W = np.bincount(idx, weights=np.asarray(coef, float).ravel(),
-                    minlength=n * S * A).reshape(n, S, A)
-    return policy.weighted_score_sum(theta, W).reshape(n, -1)
-
-
-def per_trajectory_gradients(policy, theta, trajectories, kind="return", gamma=1.0, Q=None,
-                             power=None):
-    """One estimate of grad J per trajectory, for the forms of Eq. (4.3), §4.3.
-
-    * ``"return"``: sum_t grad log pi(a_t|s_t) R(tau), R(tau) = sum_t gamma^t r_t;
-    * ``"reward_to_go"``: sum_t gamma^t grad log pi(a_t|s_t) sum_{t'>=t} gamma^(t'-t) r_t';
-    * ``"q"``: sum_t gamma^t grad log pi(a_t|s_t) Q_t(s_t, a_t) with ``Q`` from
-      :func:`pgtools.value_tables` (Q_t not multiplied by gamma^t).
-
-    Parameters
-    ----------
-    policy : SoftmaxPolicy
-    theta : array_like, shape ``policy.theta_shape``
-    trajectories : Trajectories
-        n trajectories of length H sampled from rho_theta.
-    kind : {"return", "reward_to_go", "q"}
-    gamma : float, default 1.0
-    Q : numpy.ndarray, shape (H, S, A), optional
-        Required for ``kind="q"``.
-    power : float, optional
-        Replace the factor gamma^t in front of the reward-to-go / Q term by power^t (to show that
-        only power = gamma is right, Erratum E5). Default: gamma.
-
-    Returns
-    -------
-    numpy.ndarray, shape (n, dim theta)
-        Their mean over the rows is the REINFORCE estimate.
-    """
-    H = trajectories.horizon
-    lam = gamma if power is None else power
-    disc = (lam ** np.arange(H))[None, :]
-    if kind == "return":
-        coef = np.broadcast_to(trajectories.returns(gamma)[:, None], (trajectories.n, H))
-    elif kind == "reward_to_go":
-        coef = disc * trajectories.reward_to_go(gamma)
-    elif kind == "q":
-        if Q is None:
-            raise ValueError("kind='q' needs the Q table (H, S, A) from pgtools.value_tables")
-        coef = disc * Q[np.arange(H)[None, :], trajectories.states, trajectories.actions]
-    else:
-        raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
-    return score_weighted_sums(policy, theta, trajectories, coef)
-
-
-def sample_from_enumeration(enumeration_trajectories, probs, n, rng):
-    """Draw n trajectories i.i.d. from a distribution given on the enumerated trajectories.
-
-    Exact sampling from any rho(tau) (e.g. a behaviour policy with zero probabilities, which a
-    softmax cannot express), by drawing indices into the list of :func:`pgtools.enumerate_trajectories`.
-
-    Parameters
-    ----------
-    enumeration_trajectories : Trajectories
-        All N trajectories.
-    probs : array_like, shape (N,)
-        rho(tau) for each; non-negative, summing to 1.
-    n : int
-    rng : numpy.random.Generator
-
-    Returns
-    -------
-    Trajectories
-    """
-    p = np.asarray(probs, float)
-    idx = rng.choice(p.size, size=n, p=p / p.sum())
-    return enumeration_trajectories[idx]
-
-
-def mean_and_se(x):
-    """Column means of ``x`` (n, ...) and their standard errors std / sqrt(n)."""
-    x = np.asarray(x, float)
-    return x.mean(axis=0), x.std(axis=0, ddof=1) / np.sqrt(x.shape[0])
 
 
 # ------------------------------------------------------------------------------ figures
@@ -206,8 +78,17 @@ def plot_rate(ns, errors):
 
 # ------------------------------------------------------------------------------ explorer
 _CACHE = {}
+_PROBLEM = {}
 N_OPTIONS = (1, 2, 5, 10, 20, 50, 100, 200, 500)
 REPEATS = 200
+
+
+def _explorer_problem():
+    """The §4.3 running example (the notebook's first cell builds the same one)."""
+    mdp = pg.random_mdp(3, 2, 5, seed=4, rewards="normal")
+    policy = pg.TabularSoftmax(3, 2)
+    theta = np.random.default_rng(1).normal(0.0, 0.5, size=(3, 2))
+    return mdp, policy, theta
 
 
 def _precompute(coordinate=(0, 0)):
@@ -215,15 +96,15 @@ def _precompute(coordinate=(0, 0)):
     key = tuple(coordinate)
     if key in _CACHE:
         return _CACHE[key]
-    mdp, policy, theta = make_problem()
+    mdp, policy, theta = _PROBLEM.get("problem") or _explorer_problem()
     exact = pg.exact_gradient(mdp, policy, theta)[key]
     Q = pg.value_tables(mdp, policy, theta).Q
     n_max = max(N_OPTIONS)
     traj = pg.sample_trajectories(mdp, policy, theta, REPEATS * n_max, np.random.default_rng(43))
-    flat = int(np.ravel_multi_index(key, policy.theta_shape))
     cums = {}
     for kind in KINDS:
-        g = per_trajectory_gradients(policy, theta, traj, kind, Q=Q)[:, flat]
+        g = pg.reinforce_gradient(policy, theta, traj, kind, per_trajectory=True,
+                                  Q=Q if kind == "q" else None)[(slice(None),) + key]
         cums[kind] = np.cumsum(g.reshape(REPEATS, n_max), axis=1)
     sd1 = {k: float(np.std(c[:, 0])) for k, c in cums.items()}
     _CACHE[key] = (exact, cums, sd1)
@@ -263,8 +144,13 @@ def draw(n=10, kind="return"):
     plt.show()
 
 
-def make_explorer():
+def make_explorer(mdp=None, policy=None, theta=None):
     """Sliders for n and the estimator kind, wired to :func:`draw` by ``interactive_output``.
+
+    Parameters
+    ----------
+    mdp, policy, theta : optional
+        The problem to show (the notebook passes its own); default: the §4.3 running example.
 
     Returns
     -------
@@ -272,6 +158,12 @@ def make_explorer():
     """
     import ipywidgets as widgets
 
+    if mdp is not None:
+        problem = (mdp, policy, theta)
+        old = _PROBLEM.get("problem", (None,) * 3)
+        if any(x is not y for x, y in zip(old, problem)):
+            _PROBLEM["problem"] = problem
+            _CACHE.clear()
     _precompute()
     n = widgets.SelectionSlider(options=list(N_OPTIONS), value=10, description="n")
     kind = widgets.Dropdown(options=[(KIND_LABELS[k], k) for k in KINDS], value="return",
