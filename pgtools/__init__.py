@@ -8,12 +8,26 @@ rho_theta, Eq. (4.2)), :mod:`~pgtools.estimators` (REINFORCE, baselines, importa
 :mod:`~pgtools.plotting`.
 """
 
+from .episodes import (
+    Episodes,
+    EpisodeUpdates,
+    EpisodicRun,
+    episode_updates,
+    learned_baseline,
+    reinforce_episodic,
+    sample_episodes,
+    terminal_states,
+)
 from .estimators import (
+    BASELINE_NAMES,
     ImportanceWeighted,
+    candidate_baselines,
     finite_difference_gradient,
     importance_weighted_gradient,
     importance_weighted_objective,
+    joint_optimal_baseline,
     mean_and_se,
+    optimal_baseline,
     reinforce_gradient,
     score_weighted_sum,
 )
@@ -29,7 +43,7 @@ from .exact import (
     trajectory_log_likelihood,
     value_tables,
 )
-from .examples import Example, gridworld, random_mdp, short_corridor
+from .examples import Example, baselines_example, gridworld, random_mdp, short_corridor
 from .mdp import FiniteMDP
 from .optim import AscentResult, BatchedAscentResult, batched_ascent, gradient_ascent
 from .policies import LinearSoftmax, NeuralSoftmax, SoftmaxPolicy, TabularSoftmax
@@ -41,9 +55,13 @@ from .sampling import (
 )
 
 __all__ = [
+    "BASELINE_NAMES",
     "AscentResult",
     "BatchedAscentResult",
     "Enumeration",
+    "EpisodeUpdates",
+    "Episodes",
+    "EpisodicRun",
     "Example",
     "FiniteMDP",
     "ImportanceWeighted",
@@ -54,8 +72,11 @@ __all__ = [
     "TabularSoftmax",
     "Trajectories",
     "ValueTables",
+    "baselines_example",
     "batched_ascent",
+    "candidate_baselines",
     "enumerate_trajectories",
+    "episode_updates",
     "exact_gradient",
     "exact_objective",
     "finite_difference_gradient",
@@ -63,16 +84,22 @@ __all__ = [
     "gridworld",
     "importance_weighted_gradient",
     "importance_weighted_objective",
+    "joint_optimal_baseline",
+    "learned_baseline",
     "mean_and_se",
+    "optimal_baseline",
     "optimal_values",
     "random_mdp",
+    "reinforce_episodic",
     "reinforce_gradient",
     "reward_to_go",
+    "sample_episodes",
     "sample_from_enumeration",
     "sample_trajectories",
     "score_weighted_sum",
     "short_corridor",
     "state_action_marginals",
+    "terminal_states",
     "trajectory_log_likelihood",
     "value_tables",
 ]

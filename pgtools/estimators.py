@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate as v
+from .exact import Enumeration, exact_objective, state_action_marginals, value_tables
 from .policies import check_policy
 from .sampling import check_trajectories
 
@@ -360,3 +361,114 @@ def mean_and_se(samples):
     if x.ndim < 1 or x.shape[0] < 2:
         raise ValueError(f"samples must have at least 2 rows (axis 0); got shape {x.shape}")
     return x.mean(axis=0), x.std(axis=0, ddof=1) / np.sqrt(x.shape[0])
+
+
+# ------------------------------------------------------------------ baselines (§4.4)
+BASELINE_NAMES = ("none", "constant J", "mean G_t", "V_t(s)", "b*_t(s)")
+
+
+def optimal_baseline(policy, theta, Q):
+    """Variance-optimal per-step baseline b*_t(s) (§4.4, after Greensmith et al. 2004).
+
+    The baseline that minimises E[||psi_t||^2 (G_t - b)^2 | s_t = s], psi_t = grad log
+    pi(a_t|s_t), for each step t and state s separately:
+
+        b*_t(s) = E[||psi_t||^2 G_t | s_t = s] / E[||psi_t||^2 | s_t = s]
+                = sum_a pi(a|s) ||psi(s, a)||^2 Q_t(s, a) / sum_a pi(a|s) ||psi(s, a)||^2,
+
+    using E[G_t | s_t = s, a_t = a] = Q_t(s, a) (the theorem "variance-optimal baseline, per
+    step" of §4.4). It ignores the cross terms between steps; :func:`joint_optimal_baseline`
+    does not.
+
+    Parameters
+    ----------
+    policy : SoftmaxPolicy
+    theta : array_like, shape ``policy.theta_shape``
+    Q : array_like, shape (H, S, A)
+        Q_t(s, a) of pi_theta, e.g. ``value_tables(mdp, policy, theta).Q``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (H, S)
+    """
+    check_policy(policy)
+    theta = v.theta_array(theta, policy.theta_shape)
+    S, A = policy.n_states, policy.n_actions
+    Q = v.finite_array(Q, "Q", ndim=3)
+    if Q.shape[1:] != (S, A) or Q.shape[0] < 1:
+        raise ValueError(f"Q must have shape (H, {S}, {A}); got {Q.shape}")
+    pi = policy.probs(theta)
+    psi = policy.score_table(theta).reshape(S, A, -1)
+    weight = pi * (psi ** 2).sum(axis=-1)  # pi(a|s) ||psi(s, a)||^2, shape (S, A)
+    total = weight.sum(axis=-1)
+    # a state whose score vanishes for every action (no parameter acts on it): any b is
+    # optimal there; take the policy average V_t(s)
+    safe = total > 0
+    b = (pi * Q).sum(axis=-1)
+    b[:, safe] = (weight[safe] * Q[:, safe]).sum(axis=-1) / total[safe]
+    return b
+
+
+def joint_optimal_baseline(policy, theta, enumeration):
+    """The table b_t(s) minimising the exact tr Cov of the baselined estimator (§4.4).
+
+    The one-trajectory reward-to-go estimate with baseline table b is affine in b:
+    g_b(tau) = g_0(tau) - M(tau) b with M(tau)[:, (t, s)] = 1[s_t = s] psi_t. Since E[M] = 0,
+    E||g_b - grad J||^2 is minimised by the solution of the normal equations
+    E[M^T M] b = E[M^T g_0] (least squares: entries for unreachable (t, s) are set to 0).
+
+    Parameters
+    ----------
+    policy : SoftmaxPolicy
+    theta : array_like, shape ``policy.theta_shape``
+    enumeration : Enumeration
+        Every trajectory with its probability, from :func:`pgtools.enumerate_trajectories`
+        (with the same policy and theta).
+
+    Returns
+    -------
+    numpy.ndarray, shape (H, S)
+    """
+    check_policy(policy)
+    theta = v.theta_array(theta, policy.theta_shape)
+    if not isinstance(enumeration, Enumeration):
+        raise ValueError("enumeration must be a pgtools.Enumeration (from "
+                         f"enumerate_trajectories); got {type(enumeration).__name__}")
+    tr, prob = enumeration.trajectories, enumeration.probs
+    check_trajectories(tr, policy.n_states, policy.n_actions)
+    N, H, S = tr.n, tr.horizon, policy.n_states
+    psi = policy.score(theta, tr.states, tr.actions).reshape(N, H, -1)
+    M = np.einsum("nhd,nhs->ndhs", psi, np.eye(S)[tr.states]).reshape(N, psi.shape[-1], H * S)
+    g0 = reinforce_gradient(policy, theta, tr, kind="reward_to_go",
+                            per_trajectory=True).reshape(N, -1)
+    lhs = np.einsum("n,ndk,ndl->kl", prob, M, M)
+    rhs = np.einsum("n,ndk,nd->k", prob, M, g0)
+    return np.linalg.lstsq(lhs, rhs, rcond=None)[0].reshape(H, S)
+
+
+def candidate_baselines(mdp, policy, theta):
+    """The five baselines compared in §4.4, in the forms :func:`reinforce_gradient` accepts.
+
+    * ``"none"``: no baseline (None);
+    * ``"constant J"``: J(theta) = E R(tau) (Eq. (4.1)), a number;
+    * ``"mean G_t"``: b_t = E G_t, the chapter's b_t^theta = E_{tau ~ rho_theta} R_t(tau),
+      computed as sum_s P(s_t = s) V_t(s); an array (H,);
+    * ``"V_t(s)"``: the value table V_t(s), (H, S);
+    * ``"b*_t(s)"``: :func:`optimal_baseline`, (H, S).
+
+    Parameters
+    ----------
+    mdp : FiniteMDP
+    policy : SoftmaxPolicy
+    theta : array_like, shape ``policy.theta_shape``
+
+    Returns
+    -------
+    dict
+        ``BASELINE_NAMES`` -> baseline, in that order.
+    """
+    V, Q, _ = value_tables(mdp, policy, theta)
+    d_state = state_action_marginals(mdp, policy, theta).sum(axis=-1)  # P(s_t = s), (H, S)
+    values = (None, exact_objective(mdp, policy, theta), (d_state * V).sum(axis=-1), V,
+              optimal_baseline(policy, theta, Q))
+    return dict(zip(BASELINE_NAMES, values))

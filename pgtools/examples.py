@@ -159,3 +159,24 @@ def gridworld(n_rows=4, n_cols=4, slip=0.1, horizon=20, gamma=1.0, goal=None, st
     base = np.stack([np.ones(S), rows / max(R - 1, 1), cols / max(C - 1, 1)], axis=1)  # (S, 3)
     features = np.einsum("ab,sk->sabk", np.eye(A), base).reshape(S, A, 3 * A)
     return Example(FiniteMDP(P, r, mu0, horizon, gamma), features)
+
+
+def baselines_example():
+    """The running example of §4.4: a random MDP, a tabular softmax policy and its parameters.
+
+    ``random_mdp(3, 2, 4, seed=3, rewards="normal")`` (S = 3, A = 2, H = 4, so that every one of
+    the 6^4 = 1296 trajectories can be enumerated), ``TabularSoftmax(3, 2)`` and theta with
+    i.i.d. N(0, 1) entries from ``default_rng(103)``. The notebook of §4.4 and its explorer use
+    it, so both show the same numbers.
+
+    Returns
+    -------
+    mdp : FiniteMDP
+    policy : TabularSoftmax
+    theta : numpy.ndarray, shape (3, 2)
+    """
+    from .policies import TabularSoftmax
+
+    mdp = random_mdp(3, 2, 4, seed=3, rewards="normal")
+    theta = np.random.default_rng(103).normal(size=(3, 2))
+    return mdp, TabularSoftmax(3, 2), theta
