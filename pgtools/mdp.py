@@ -32,6 +32,12 @@ class FiniteMDP:
     horizon : int
     gamma : float
     n_states, n_actions : int
+
+    Notes
+    -----
+    This core type imports nothing above it. Optimal values are
+    :func:`pgtools.optimal_values` ``(mdp)``; a Gymnasium toy-text environment becomes a
+    ``FiniteMDP`` with :func:`pgtools.gym.mdp_from_gymnasium` ``(env, horizon, gamma)``.
     """
 
     def __init__(self, P, r, mu0, horizon, gamma=1.0):
@@ -71,39 +77,6 @@ class FiniteMDP:
             )
         fields.update(changes)
         return FiniteMDP(**fields)
-
-    @classmethod
-    def from_gymnasium(cls, env, horizon, gamma=1.0):
-        """Build a :class:`FiniteMDP` from a Gymnasium toy-text environment (see ``pgtools.gym``).
-
-        Parameters
-        ----------
-        env : gymnasium.Env
-            An environment exposing its transition table.
-        horizon : int
-            Horizon ``H``.
-        gamma : float, default 1.0
-            Discount factor.
-
-        Returns
-        -------
-        FiniteMDP
-        """
-        from .gym import mdp_from_gymnasium
-
-        return mdp_from_gymnasium(env, horizon, gamma)
-
-    def optimal_values(self):
-        """Optimal per-step values by backward induction; see :func:`pgtools.exact.optimal_values`.
-
-        Returns
-        -------
-        OptimalValues
-            ``V`` (H, S), ``Q`` (H, S, A), ``A`` (H, S, A) and greedy ``policy`` (H, S).
-        """
-        from .exact import optimal_values
-
-        return optimal_values(self)
 
     def __repr__(self):
         return (

@@ -62,7 +62,7 @@ def test_gridworld():
     # from (0, 0), "right" moves to (0, 1) with prob 1 - slip + slip/4
     assert ex.mdp.P[0, 1, 1] == pytest.approx(0.8 + 0.05)
     # the optimal expected time to the goal is at least the Manhattan distance 6
-    V0 = ex.mdp.optimal_values().V[0, 0]
+    V0 = pg.optimal_values(ex.mdp).V[0, 0]
     assert -30 < V0 <= -6
     J0 = pg.exact_objective(ex.mdp, pg.LinearSoftmax(ex.features), np.zeros(12))
     assert -30 <= J0 < V0
@@ -71,7 +71,7 @@ def test_gridworld():
 def test_gridworld_without_slip_is_deterministic():
     ex = pg.gridworld(3, 3, slip=0.0, horizon=10)
     assert set(np.unique(ex.mdp.P)) == {0.0, 1.0}
-    assert ex.mdp.optimal_values().V[0, 0] == pytest.approx(-4)
+    assert pg.optimal_values(ex.mdp).V[0, 0] == pytest.approx(-4)
 
 
 def test_random_mdp_reproducible():

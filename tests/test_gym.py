@@ -35,7 +35,6 @@ def test_tables_are_an_mdp_with_absorbing_terminals(env_id, kwargs, H, S):
         assert np.all(P[s, :, s] == 1.0) and np.all(r[s] == 0.0)
     mdp = mdp_from_gymnasium(env, H)
     assert isinstance(mdp, pg.FiniteMDP) and mdp.horizon == H
-    assert pg.FiniteMDP.from_gymnasium(env, H).n_states == S
 
 
 def test_cliffwalking_start_and_cliff():

@@ -1,7 +1,7 @@
-"""FiniteMDP: stored copies, read-only arrays, replace, gymnasium hook."""
+"""FiniteMDP: stored copies, read-only arrays, replace; the core type imports no layer above it."""
 
-import sys
-import types
+import ast
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,16 +34,17 @@ def test_replace_returns_new_validated_mdp():
         mdp.replace(gamma=3)
 
 
-def test_from_gymnasium_delegates_to_pgtools_gym(monkeypatch):
-    calls = []
-    fake = types.ModuleType("pgtools.gym")
-
-    def mdp_from_gymnasium(env, horizon, gamma):
-        calls.append((env, horizon, gamma))
-        return "built"
-
-    fake.mdp_from_gymnasium = mdp_from_gymnasium
-    monkeypatch.setitem(sys.modules, "pgtools.gym", fake)
-    monkeypatch.setattr(pg, "gym", fake, raising=False)
-    assert pg.FiniteMDP.from_gymnasium("env", 7, 0.9) == "built"
-    assert calls == [("env", 7, 0.9)]
+def test_core_type_imports_no_layer_above_it():
+    """mdp.py (the core type) imports only the validation helpers: not exact, gym, ..."""
+    tree = ast.parse(Path(pg.mdp.__file__).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported.add("." * node.level + node.module)
+        elif isinstance(node, ast.ImportFrom):  # from . import x
+            imported.update("." * node.level + a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            imported.update(a.name for a in node.names)
+    assert imported == {"__future__", "._validate"}, imported
+    assert not hasattr(pg.FiniteMDP, "from_gymnasium")
+    assert not hasattr(pg.FiniteMDP, "optimal_values")

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from .. import _validate as v
+from ..mdp import FiniteMDP
 
 
 def _unwrap(env):
@@ -128,7 +129,6 @@ def mdp_from_gymnasium(env, horizon, gamma=1.0):
     reward 0, expected rewards) and wraps them with horizon ``H`` -- the objective of Eq. (4.1).
     With ``horizon`` at most the environment's own time limit, ``exact_objective`` on the result
     equals the mean return of the policy run in the real environment for ``horizon`` steps.
-    ``FiniteMDP.from_gymnasium`` calls this function.
 
     Parameters
     ----------
@@ -144,8 +144,6 @@ def mdp_from_gymnasium(env, horizon, gamma=1.0):
     -------
     FiniteMDP
     """
-    from ..mdp import FiniteMDP
-
     horizon = v.positive_int(horizon, "horizon")
     gamma = v.discount(gamma)
     P, r, mu0, _ = tables_from_gymnasium(env)
