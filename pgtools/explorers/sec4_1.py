@@ -3,7 +3,8 @@
 The notebook's miniature of the whole chapter: on a small random MDP, theta_{t+1} = theta_t +
 eta grad J(theta_t) (§4.2, with the exact gradient of Eq. (4.3)) climbs towards the optimal value
 J* found by dynamic programming. The slider picks eta; all curves are computed once, for all
-step sizes in lock-step, by :func:`pgtools.explorers.sec4_2.batched_sgd` with ``exact=True``.
+step sizes in lock-step, by :func:`pgtools.batched_ascent` (one run per step size). This module
+only draws the figure and wires the slider.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import numpy as np
 
 from pgtools.exact import optimal_values
 from pgtools.examples import random_mdp
+from pgtools.optim import batched_ascent
+from pgtools.policies import TabularSoftmax
 
-from .sec4_2 import batched_sgd
-
-__all__ = ["ETAS", "STEPS", "curves", "draw", "explorer_mdp", "make_explorer"]
+__all__ = ["ETAS", "STEPS", "draw", "explorer_curves", "explorer_mdp", "make_explorer"]
 
 ETAS = (0.1, 0.3, 1.0, 3.0, 10.0)
 STEPS = 300
@@ -29,7 +30,7 @@ def explorer_mdp():
 
 
 @functools.lru_cache(maxsize=1)
-def curves():
+def explorer_curves():
     """J(theta_t), t = 0..STEPS, of exact gradient ascent from theta_0 = 0 for every eta in ETAS.
 
     Returns
@@ -39,9 +40,9 @@ def curves():
         Optimal value E_{s0 ~ mu0} V*_0(s0) from backward induction.
     """
     mdp = explorer_mdp()
-    etas = np.array(ETAS)[:, None, None]
-    theta0 = np.zeros((mdp.n_states, mdp.n_actions))
-    J, _ = batched_sgd(mdp, theta0, STEPS, lambda t: etas, 1, len(ETAS), seed=0, exact=True)
+    policy = TabularSoftmax(mdp.n_states, mdp.n_actions)
+    J = batched_ascent(mdp, policy, policy.init_params(), STEPS, np.array(ETAS),
+                       n_runs=len(ETAS)).objectives
     return J, float(mdp.mu0 @ optimal_values(mdp).V[0])
 
 
@@ -59,7 +60,7 @@ def draw(eta=1.0, ax=None):
     """
     import matplotlib.pyplot as plt
 
-    J, j_star = curves()
+    J, j_star = explorer_curves()
     k = int(np.argmin(np.abs(np.array(ETAS) - float(eta))))
     if ax is None:
         fig, ax = plt.subplots(figsize=(6, 3.4))
@@ -85,7 +86,7 @@ def make_explorer():
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
-    curves()
+    explorer_curves()
     sl = widgets.SelectionSlider(options=list(ETAS), value=1.0, description="step η")
 
     def _show(eta):
