@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "_build" / "html"
+SITE = Path(os.environ.get("PGBOOK_SITE", ROOT / "_build" / "html"))  # override: another build
 SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = os.environ.get("PGBOOK_CHROMIUM", "/usr/bin/chromium")
 FLAGS = [
