@@ -103,6 +103,7 @@ class PageLog:
     """What happened while a page was open: console errors, page errors, bad requests."""
 
     console_errors: list[str] = field(default_factory=list)
+    console_warnings: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     off_host: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -129,6 +130,7 @@ def isolated_page(browser, allowed, viewport=(1280, 900)):
     ctx.route("**/*", route)
     page = ctx.new_page()
     page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
+    page.on("console", lambda m: m.type == "warning" and log.console_warnings.append(m.text))
     page.on("pageerror", lambda e: log.page_errors.append(str(e)))
     page.on("request", lambda r: setattr(log, "requests", log.requests + 1))
     page.on("requestfailed", lambda r: log.failed.append(f"{r.url} ({r.failure})"))
