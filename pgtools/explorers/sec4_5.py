@@ -1,14 +1,12 @@
-"""Section 4.5 (policy parameterisations): helpers for the notebook and its explorer.
+"""Section 4.5 (policy parameterisations): figures and the explorer of the notebook.
 
-* :func:`batched_probs`, :func:`batched_objective`, :func:`sample_batched` -- K policies (one per
-  seed) evaluated / sampled at once, so that learning curves over many seeds cost one vectorised
-  pass per iteration (§4.5, learning curves of tabular, linear and neural softmax policies).
-* :func:`reinforce_curves` -- REINFORCE with reward-to-go and a leave-one-out baseline (Eq. (4.3)
-  with the baseline of §4.4), run for K seeds in parallel.
-* :func:`exact_ascent` -- gradient ascent on the exact J (Eq. (4.3) via :func:`pgtools.exact_gradient`).
 * :func:`draw_policy` -- arrows with probabilities of a policy on the gridworld.
 * :func:`make_explorer` / :func:`draw` -- parameterisation dropdown + inverse-temperature slider
-  showing pi(a|s) ∝ exp(beta f_theta(s, a)) on the gridworld.
+  showing pi(a|s) ∝ exp(beta f_theta(s, a)) on the gridworld, for logits trained by exact
+  gradient ascent (:func:`pgtools.batched_ascent`).
+
+The learning curves of the notebook come from :func:`pgtools.batched_ascent` (REINFORCE with
+reward-to-go and ``baseline="leave_one_out"``); no algorithm lives here.
 """
 
 from __future__ import annotations
@@ -19,161 +17,6 @@ import pgtools as pg
 
 # (d column, d row) of the actions up, right, down, left; rows grow downwards as in pgtools.gridworld
 ARROWS = np.array([[0.0, -1.0], [1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
-
-
-def _softmax(z):
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def batched_probs(policy, thetas):
-    """pi_theta(a|s) for K parameter vectors (§4.5).
-
-    Parameters
-    ----------
-    policy : pgtools.SoftmaxPolicy
-    thetas : array, shape (K,) + policy.theta_shape
-
-    Returns
-    -------
-    numpy.ndarray, shape (K, S, A)
-    """
-    return np.stack([policy.probs(th) for th in thetas])
-
-
-def batched_objective(mdp, pis):
-    """J = E_{s0 ~ mu0} V_0(s0) (Eq. (4.1)) for K policy tables at once, by backward induction.
-
-    Parameters
-    ----------
-    mdp : pgtools.FiniteMDP
-    pis : array, shape (K, S, A)
-
-    Returns
-    -------
-    numpy.ndarray, shape (K,)
-    """
-    V = np.zeros((pis.shape[0], mdp.n_states))
-    for _ in range(mdp.horizon):
-        Q = mdp.r[None] + mdp.gamma * np.einsum("sat,kt->ksa", mdp.P, V)
-        V = (pis * Q).sum(axis=-1)
-    return V @ mdp.mu0
-
-
-def _draw(cdf, u):
-    return np.minimum((cdf <= u[..., None]).sum(axis=-1), cdf.shape[-1] - 1)
-
-
-def sample_batched(mdp, pis, n, rng):
-    """n trajectories from each of K policies (Eq. (4.2)); one vectorised pass per time step.
-
-    Parameters
-    ----------
-    mdp : pgtools.FiniteMDP
-    pis : array, shape (K, S, A)
-    n : int
-    rng : numpy.random.Generator
-
-    Returns
-    -------
-    states, actions : int arrays, shape (K, n, H)
-    rewards : float array, shape (K, n, H)
-    """
-    K, H = pis.shape[0], mdp.horizon
-    pi_cdf = np.cumsum(pis, axis=-1)
-    pi_cdf /= pi_cdf[..., -1:]
-    P_cdf = np.cumsum(mdp.P, axis=-1)
-    P_cdf /= P_cdf[..., -1:]
-    mu_cdf = np.cumsum(mdp.mu0) / mdp.mu0.sum()
-    k = np.arange(K)[:, None]
-    states = np.empty((K, n, H), dtype=np.int64)
-    actions = np.empty((K, n, H), dtype=np.int64)
-    s = _draw(np.broadcast_to(mu_cdf, (K, n, mdp.n_states)), rng.random((K, n)))
-    for t in range(H):
-        a = _draw(pi_cdf[k, s], rng.random((K, n)))
-        states[:, :, t], actions[:, :, t] = s, a
-        if t + 1 < H:
-            s = _draw(P_cdf[s, a], rng.random((K, n)))
-    return states, actions, mdp.r[states, actions]
-
-
-def reinforce_weights(states, actions, rewards, n_states, n_actions, gamma=1.0):
-    """Weight tables W[k, s, a] = (1/n) sum_{i,t: (s,a)} gamma^t (G_t - b_t) (Eq. (4.3), §4.4).
-
-    G_t is the reward-to-go and b_t the leave-one-out mean of G_t over the other n - 1
-    trajectories of the same seed (so the baseline is independent of the trajectory it is used
-    with, and the estimate stays unbiased). Then grad J ≈ policy.weighted_score_sum(theta_k, W[k]).
-
-    Parameters
-    ----------
-    states, actions : int arrays, shape (K, n, H)
-    rewards : float array, shape (K, n, H)
-    n_states, n_actions : int
-    gamma : float
-
-    Returns
-    -------
-    numpy.ndarray, shape (K, S, A)
-    """
-    K, n, H = states.shape
-    disc = gamma ** np.arange(H)
-    G = np.flip(np.cumsum(np.flip(rewards * disc, -1), -1), -1) / disc  # reward-to-go
-    b = (G.sum(axis=1, keepdims=True) - G) / (n - 1)
-    coef = disc * (G - b)
-    idx = (np.arange(K)[:, None, None] * n_states + states) * n_actions + actions
-    W = np.bincount(idx.ravel(), weights=coef.ravel(), minlength=K * n_states * n_actions)
-    return W.reshape(K, n_states, n_actions) / n
-
-
-def reinforce_curves(mdp, policy, theta0, n_seeds, iters, batch, step_size, seed=0):
-    """Learning curves of REINFORCE (reward-to-go, leave-one-out baseline) for n_seeds seeds.
-
-    All seeds start at ``theta0`` and are updated in lock-step: theta <- theta + eta * g, with g
-    the estimate of :func:`reinforce_weights` from ``batch`` fresh trajectories per seed.
-
-    Parameters
-    ----------
-    mdp : pgtools.FiniteMDP
-    policy : pgtools.SoftmaxPolicy
-    theta0 : array, shape policy.theta_shape
-    n_seeds, iters, batch : int
-    step_size : float
-    seed : int
-
-    Returns
-    -------
-    J : numpy.ndarray, shape (n_seeds, iters + 1)
-        Exact J(theta_k) of every iterate.
-    thetas : numpy.ndarray, shape (n_seeds,) + theta_shape
-        Final parameters.
-    """
-    rng = np.random.default_rng(seed)
-    thetas = np.repeat(np.asarray(theta0, float)[None], n_seeds, axis=0)
-    J = np.empty((n_seeds, iters + 1))
-    for it in range(iters + 1):
-        pis = batched_probs(policy, thetas)
-        J[:, it] = batched_objective(mdp, pis)
-        if it == iters:
-            break
-        W = reinforce_weights(*sample_batched(mdp, pis, batch, rng), mdp.n_states,
-                              mdp.n_actions, mdp.gamma)
-        for k in range(n_seeds):
-            thetas[k] = thetas[k] + step_size * policy.weighted_score_sum(thetas[k], W[k])
-    return J, thetas
-
-
-def exact_ascent(mdp, policy, theta0, steps, step_size):
-    """Gradient ascent on the exact J with pgtools.exact_gradient (Eq. (4.3), §4.2).
-
-    Returns
-    -------
-    J : numpy.ndarray, shape (steps + 1,)
-    theta : numpy.ndarray, the last iterate
-    """
-    res = pg.gradient_ascent(lambda th: pg.exact_gradient(mdp, policy, th), theta0, steps,
-                             step_size, objective=lambda th: pg.exact_objective(mdp, policy, th))
-    return res.objectives, res.thetas[-1]
 
 
 def draw_policy(ax, pi, n_rows, n_cols, goal=None, title=None):
@@ -232,8 +75,8 @@ def _setup(steps=100):
     etas = {"tabular": 2.0, "linear": 0.5, "neural": 0.2}
     logits = {}
     for name, pol in pols.items():
-        _, theta = exact_ascent(mdp, pol, pol.init_params(), steps, etas[name])
-        logits[name] = pol.logits(theta)
+        run = pg.batched_ascent(mdp, pol, pol.init_params(), steps, etas[name])
+        logits[name] = pol.logits(run.thetas[0])
     _CACHE.update(mdp=mdp, logits=logits, Jstar=float(mdp.mu0 @ pg.optimal_values(mdp).V[0]))
     return _CACHE
 
@@ -259,8 +102,10 @@ def draw(parameterisation="linear", beta=1.0, ax=None):
 
     c = _setup()
     mdp = c["mdp"]
-    pi = _softmax(beta * c["logits"][parameterisation])
-    J = float(batched_objective(mdp, pi[None])[0])
+    table = pg.TabularSoftmax(mdp.n_states, mdp.n_actions)  # softmax of a logit table
+    scaled = beta * c["logits"][parameterisation]
+    pi = table.probs(scaled)
+    J = pg.exact_objective(mdp, table, scaled)
     own = ax is None
     if own:
         _, ax = plt.subplots(figsize=(4.2, 4.2), dpi=80)
