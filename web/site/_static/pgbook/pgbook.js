@@ -1,5 +1,6 @@
 /*
- * Keyboard and assistive-technology fixes for the book's pages (served by the site itself).
+ * What the book adds to every page (served by the site itself): keyboard, accessible names,
+ * and typography around inline mathematics.
  *
  * 1. Arrow keys turn the page only when no control has focus. The theme's own
  *    `navigation_with_keys` catches ArrowLeft/ArrowRight everywhere, so a reader who moves a
@@ -12,6 +13,8 @@
  *    contain their visible text (WCAG 2.5.3, "label in name"): they are named by their text.
  *    Widget sliders have no name at all: they are named by their widget's label.
  * 3. sphinxcontrib-bibtex marks its citation list role="list" without list items.
+ * 4. Punctuation right after inline mathematics (", . ; :" ...) stays on the formula's line:
+ *    the formula and the punctuation are wrapped in a no-break span once MathJax has typeset.
  */
 (function () {
   "use strict";
@@ -73,6 +76,31 @@
     });
   }
 
+  var PUNCT = /^[.,;:!?)\]\u2019\u201d]+/;
+
+  function keepPunctuation(root) {
+    root.querySelectorAll("mjx-container:not([display='true'])").forEach(function (c) {
+      var m = c.parentElement && c.parentElement.matches("span.math") ? c.parentElement : c;
+      var next = m.nextSibling;
+      if (!next || next.nodeType !== 3 || m.parentElement.classList.contains("pgbook-nobr")) return;
+      var hit = PUNCT.exec(next.textContent);
+      if (!hit) return;
+      var span = document.createElement("span");
+      span.className = "pgbook-nobr";
+      m.parentNode.insertBefore(span, m);
+      span.appendChild(m);
+      span.appendChild(document.createTextNode(hit[0]));
+      next.textContent = next.textContent.slice(hit[0].length);
+    });
+  }
+
+  function afterMath() {
+    var mj = window.MathJax;
+    if (mj && mj.startup && mj.startup.promise) {
+      mj.startup.promise.then(function () { keepPunctuation(document); });
+    }
+  }
+
   function fixAll() {
     labelInName(document);
     widgetNames(document);
@@ -84,6 +112,7 @@
   } else {
     fixAll();
   }
+  window.addEventListener("load", afterMath);
   // Widgets render after load (and the colour-mode button relabels itself): fix again on change.
   var pending = false;
   new MutationObserver(function () {
