@@ -30,3 +30,28 @@ def test_helpers_draw_and_return():
     bars = plotting.bar_with_errors(ax3, ["a", "b"], [np.ones(5), np.arange(5.0)])
     assert len(bars) == 2
     plt.close("all")
+
+
+def test_book_style_sizes_and_fonts():
+    import matplotlib as mpl
+
+    settings = plotting.use_book_style()
+    assert mpl.rcParams["savefig.dpi"] >= 2 * mpl.rcParams["figure.dpi"] / 1.01
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="a line")
+    ax.set_xlabel("x")
+    ax.set_title("title")
+    ax.legend()
+    assert plotting.smallest_font_pt(fig) >= plotting.MIN_FONT_PT
+    # at the natural width (figure inches x dpi) the smallest text is at least 12 px tall
+    px = plotting.smallest_font_pt(fig) * mpl.rcParams["figure.dpi"] / 72
+    assert px >= 12 and settings["figure.figsize"][0] * mpl.rcParams["figure.dpi"] <= 720
+    plt.close(fig)
+    mpl.rcdefaults()
+
+
+def test_smallest_font_sees_small_text():
+    fig, ax = plt.subplots()
+    ax.text(0.5, 0.5, "tiny", fontsize=5)
+    assert plotting.smallest_font_pt(fig) == 5
+    plt.close(fig)
