@@ -27,7 +27,8 @@ from .mdp import check_mdp
 from .policies import check_policy
 from .sampling import reward_to_go
 
-_CHUNK = 64
+_CHUNK = 64          # steps drawn at once: 64, then doubling up to _MAX_CHUNK
+_MAX_CHUNK = 1024
 
 
 class Episodes(NamedTuple):
@@ -83,6 +84,9 @@ class Episodes(NamedTuple):
         -------
         numpy.ndarray, shape (n, L)
         """
+        if gamma == 1.0:
+            # the same sums as pgtools.reward_to_go, in the same order, in one pass
+            return np.cumsum(self.rewards[:, ::-1], axis=1)[:, ::-1]
         return reward_to_go(self.rewards, gamma)
 
 
@@ -137,6 +141,57 @@ def _probs_batch(probs, mdp, n):
     return arr
 
 
+def _block_length(n_actions):
+    """Steps k per table lookup: the largest power of 2 dividing the chunk, A^k <= 4096."""
+    k = _CHUNK
+    while k > 1 and n_actions ** k > 4096:
+        k //= 2
+    return k
+
+
+def _k_step_tables(nxt, n_actions, k):
+    """For deterministic moves nxt[s, a] and every code c of k actions (action j of the code
+    is (c // A^j) % A): the states before each of the k steps, (S, A^k, k), and after them."""
+    key = (nxt.tobytes(), nxt.shape, n_actions, k)
+    if key not in _TABLES:
+        if len(_TABLES) > 16:
+            _TABLES.clear()
+        _TABLES[key] = _build_k_step_tables(nxt, n_actions, k)
+    return _TABLES[key]
+
+
+_TABLES = {}
+
+
+def _build_k_step_tables(nxt, n_actions, k):
+    codes = np.arange(n_actions ** k)
+    acts = (codes[:, None] // n_actions ** np.arange(k)) % n_actions    # (A^k, k)
+    s = np.repeat(np.arange(nxt.shape[0])[:, None], codes.size, axis=1)
+    path = np.empty(s.shape + (k,), dtype=np.int64)
+    for j in range(k):
+        path[:, :, j] = s
+        s = nxt[s, acts[None, :, j]]
+    return path, s
+
+
+def _compose(after, codes, s0):
+    """States at the start of each block of k steps, and after the last block.
+
+    ``after[s, c]`` is the state k steps after s under the action code c; block g of row i uses
+    ``codes[i, g]``. The prefix compositions F_g = m_g o ... o m_0 of the maps
+    m_g = after[:, codes[:, g]] are built by doubling (log2 of the number of blocks passes).
+    """
+    n, G = codes.shape
+    F = np.moveaxis(after[:, codes], 0, -1)                    # (n, G, S): m_g(s)
+    rows, gs = np.arange(n)[:, None, None], np.arange(G)[None, :, None]
+    shift = 1
+    while shift < G:                                           # F_g <- F_g o F_(g-shift)
+        F[:, shift:] = F[rows, gs[:, shift:], F[:, :-shift]]
+        shift *= 2
+    ends = F[rows[..., 0], gs[..., 0], s0[:, None]]            # F_g(s0), (n, G)
+    return np.concatenate([s0[:, None], ends[:, :-1]], axis=1), ends[:, -1]
+
+
 def _state_independent(probs, live):
     """True when every row of ``probs`` is the same in all ``live`` states (aliased)."""
     return live.size > 0 and bool(np.all(probs[:, live] == probs[:, live[:1]]))
@@ -185,22 +240,26 @@ def sample_episodes(mdp, probs, rng, n=None, terminal=None, max_steps=None):
     nxt = mdp.P.argmax(axis=-1)                                  # used if deterministic
     term = np.flatnonzero(is_term)
     nxt[term] = term[:, None]                                     # an ended episode stays
+    if block:
+        A = mdp.n_actions
+        k = _block_length(A)
+        path, after = _k_step_tables(nxt, A, k)
     cumP = np.cumsum(mdp.P, axis=-1)
     cumP = (cumP / cumP[..., -1:])[..., :-1]
     cum0 = np.cumsum(mdp.mu0)
     s = (rng.random(n)[:, None] >= (cum0 / cum0[-1])[None, :-1]).sum(axis=1)
-    blocks_s, blocks_a, steps = [], [], 0
+    blocks_s, blocks_a, steps, chunk = [], [], 0, _CHUNK
     while steps < max_steps and not is_term[s].all():
-        u = rng.random((2, n, _CHUNK))
-        st = np.empty((n, _CHUNK), dtype=np.int64)
+        u = rng.random((2, n, chunk))
         if block:
             at = (u[0][:, :, None] >= cum[:, live[0]][:, None, :]).sum(axis=-1)
-            for j in range(_CHUNK):
-                st[:, j] = s
-                s = nxt[s, at[:, j]]
+            codes = at.reshape(n, -1, k) @ (A ** np.arange(k))     # k actions
+            starts, s = _compose(after, codes, s)
+            st = path[starts, codes].reshape(n, chunk)
         else:
-            at = np.empty((n, _CHUNK), dtype=np.int64)
-            for j in range(_CHUNK):
+            st = np.empty((n, chunk), dtype=np.int64)
+            at = np.empty((n, chunk), dtype=np.int64)
+            for j in range(chunk):
                 st[:, j] = s
                 a = (u[0][:, j, None] >= cum[rows, s]).sum(axis=1)
                 at[:, j] = a
@@ -211,7 +270,8 @@ def sample_episodes(mdp, probs, rng, n=None, terminal=None, max_steps=None):
                     s = np.where(is_term[s], s, s_new)
         blocks_s.append(st)
         blocks_a.append(at)
-        steps += _CHUNK
+        steps += chunk
+        chunk = min(2 * chunk, _MAX_CHUNK)      # long episodes: fewer, larger blocks
     if not blocks_s:
         states = s[:, None][:, :0]
         actions = states.copy()
@@ -265,11 +325,26 @@ def learned_baseline(w0, targets, mask, alpha_w):
     if not 0.0 < alpha_w <= 1.0:
         raise ValueError(f"alpha_w must lie in (0, 1]; got {alpha_w!r}")
     w = np.array(np.broadcast_to(v.finite_array(w0, "w0"), G.shape[:1]), dtype=float)
+    n, L = G.shape
     b = np.empty_like(G)
     step = alpha_w * m
-    for t in range(G.shape[1]):
-        b[:, t] = w
-        w = w + step[:, t] * (G[:, t] - w)
+    # w_{t+1} = f_t w_t + step_t G_t with f_t = 1 - step_t, solved in closed form over blocks
+    # of B steps: w_(a+j) = c_(j-1) (w_a + sum_{i<j} step_i G_i / c_i), c_j = f_a ... f_(a+j).
+    # Within a block c >= (1 - alpha_w)^B >= 1e-100, so the divisions are safe.
+    beta = 1.0 - alpha_w
+    B = 1 if beta == 0.0 else max(1, int(100 / -np.log10(beta)))
+    for a in range(0, L, B):
+        st, g = step[:, a:a + B], G[:, a:a + B]
+        if B == 1:
+            b[:, a] = w
+            w = w + st[:, 0] * (g[:, 0] - w)
+            continue
+        c = np.cumprod(1.0 - st, axis=1)
+        c_prev = np.concatenate([np.ones((n, 1)), c[:, :-1]], axis=1)
+        inc = st * g / c
+        acc = np.cumsum(inc, axis=1)
+        b[:, a:a + B] = c_prev * (w[:, None] + acc - inc)
+        w = c[:, -1] * (w + acc[:, -1])
     return b, w
 
 

@@ -84,19 +84,23 @@ def test_max_steps_caps_the_episodes():
     assert ep.states.shape[1] <= 10 and np.all(ep.returns() >= -10)
 
 
-def test_learned_baseline_against_a_plain_loop():
-    rng = np.random.default_rng(0)
-    G = rng.normal(size=(5, 30))
-    mask = np.arange(30)[None, :] < rng.integers(0, 31, size=5)[:, None]
+@pytest.mark.parametrize(("L", "alpha_w"), [(30, 0.1), (3000, 2 ** -6), (1500, 0.5),
+                                             (40, 1.0), (700, 0.97)])
+def test_learned_baseline_against_a_plain_loop(L, alpha_w):
+    rng = np.random.default_rng(L)
+    G = rng.normal(size=(5, L)) * 50
+    mask = np.arange(L)[None, :] < rng.integers(0, L + 1, size=5)[:, None]
+    mask[0, L // 3] = False                     # a gap inside an episode freezes w too
     w0 = rng.normal(size=5)
-    b, w = pg.learned_baseline(w0, G, mask, 0.1)
+    b, w = pg.learned_baseline(w0, G, mask, alpha_w)
     for i in range(5):
-        wi = w0[i]
-        for t in range(30):
-            assert np.isclose(b[i, t], wi)
+        wi, ref = w0[i], np.empty(L)
+        for t in range(L):
+            ref[t] = wi
             if mask[i, t]:
-                wi += 0.1 * (G[i, t] - wi)
-        assert np.isclose(w[i], wi)
+                wi += alpha_w * (G[i, t] - wi)
+        np.testing.assert_allclose(b[i], ref, rtol=1e-9, atol=1e-9)
+        assert np.isclose(w[i], wi, rtol=1e-9, atol=1e-9)
 
 
 def test_learned_baseline_closed_form_for_a_constant_target():
@@ -221,3 +225,12 @@ def test_bad_input():
         pg.reinforce_episodic(mdp, policy, theta, 0, 2, alpha=0.1, seed=0)
     with pytest.raises(ValueError, match="theta0"):
         pg.reinforce_episodic(mdp, policy, np.zeros(3), 2, 2, alpha=0.1, seed=0)
+
+
+def test_reward_to_go_matches_the_core_function_exactly():
+    mdp, policy, theta = corridor(0.4)
+    ep = pg.sample_episodes(mdp, policy.probs(theta), 3, n=50)
+    r = ep.rewards * np.random.default_rng(0).random(ep.rewards.shape)
+    noisy = E.Episodes(ep.states, ep.actions, r, ep.mask)
+    for gamma in (1.0, 0.9):
+        np.testing.assert_array_equal(noisy.reward_to_go(gamma), pg.reward_to_go(r, gamma))
