@@ -4,7 +4,8 @@ One module per concept: :mod:`~pgtools.mdp` (the finite MDP of Eq. (4.1)),
 :mod:`~pgtools.policies` (softmax parameterisations, §4.5), :mod:`~pgtools.exact` (J, V/Q/A,
 marginals and the exact gradient, Eq. (4.3)), :mod:`~pgtools.sampling` (trajectories from
 rho_theta, Eq. (4.2)), :mod:`~pgtools.estimators` (REINFORCE, baselines, importance sampling,
-§4.3-§4.4), :mod:`~pgtools.optim` (gradient ascent, §4.2), :mod:`~pgtools.examples` and
+§4.3-§4.4), :mod:`~pgtools.episodes` (episodes ending at a terminal state, REINFORCE on them,
+§4.4), :mod:`~pgtools.optim` (gradient ascent, §4.2), :mod:`~pgtools.examples` and
 :mod:`~pgtools.plotting`.
 """
 

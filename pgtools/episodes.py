@@ -217,7 +217,7 @@ def sample_episodes(mdp, probs, rng, n=None, terminal=None, max_steps=None):
     n : int, optional
         Number of episodes; required when ``probs`` is one table.
     terminal : int or sequence of int, optional
-        States that end an episode; default :func:`terminal_states` ``(mdp)``.
+        States that end an episode; default: those of :func:`terminal_states`.
     max_steps : int, optional
         Cap on the length of an episode; default ``mdp.horizon``.
 
