@@ -6,7 +6,9 @@ Eq. (4.3)), :func:`pgtools.score_weighted_sum`, :func:`pgtools.importance_weight
 
 * :func:`plot_drift` and :func:`plot_rate`, two figures of ``book/4_3_reinforce.ipynb``;
 * :func:`make_explorer` and its pure callback :func:`draw`: histogram of one gradient coordinate's
-  estimates over many independent batches of n trajectories, against the exact value.
+  estimates over many independent batches of n trajectories, against the exact value. The
+  explorer is a :class:`pgtools.explorer.FrameExplorer`: every (n, estimator) state is drawn
+  once, so the static book responds without a kernel.
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ def draw(n=10, kind="return"):
     """Histogram of REPEATS independent estimates (each from n trajectories) of d J / d theta[0, 0].
 
     Pure callback of :func:`make_explorer` (all sampling happens once, in :func:`_precompute`).
+    Returns the figure without showing it.
 
     Parameters
     ----------
@@ -122,6 +125,10 @@ def draw(n=10, kind="return"):
         Trajectories per estimate, one of ``N_OPTIONS``.
     kind : {"return", "reward_to_go", "q"}
         Which form of Eq. (4.3) is averaged.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
 
@@ -137,15 +144,24 @@ def draw(n=10, kind="return"):
     ax.axvline(exact, color="k", lw=2, label=f"exact = {exact:.3f}")
     ax.axvline(est.mean(), color="C3", ls="--", label=f"mean of estimates = {est.mean():.3f}")
     ax.set_xlim(bins[0], bins[-1])
-    ax.set_xlabel(r"estimate of $\partial J / \partial \theta_{0,0}$")
+    ax.set_xlabel(r"estimate of $\partial J / \partial \theta_{0,0}$", fontsize=11)
     ax.set_ylabel("count")
     ax.set_title(f"{KIND_LABELS[kind]}: spread (std) = {est.std(ddof=1):.3f}", fontsize=10)
     ax.legend(fontsize=8, loc="upper right")
-    plt.show()
+    return fig
+
+
+def describe(n=10, kind="return"):
+    """First sentence of the alt text of :func:`draw`'s figure for these values."""
+    return (f"Histogram of {REPEATS} estimates of ∂J/∂θ[0,0] by the {KIND_LABELS[kind]} "
+            f"estimator, each from n = {n} trajector{'y' if n == 1 else 'ies'}, against "
+            "the exact value")
 
 
 def make_explorer(mdp=None, policy=None, theta=None):
-    """Sliders for n and the estimator kind, wired to :func:`draw` by ``interactive_output``.
+    """A slider for n and a drop-down for the estimator, showing :func:`draw`'s figure.
+
+    All 27 states are drawn here (see :class:`pgtools.explorer.FrameExplorer`).
 
     Parameters
     ----------
@@ -154,9 +170,9 @@ def make_explorer(mdp=None, policy=None, theta=None):
 
     Returns
     -------
-    ipywidgets.VBox
+    pgtools.explorer.FrameExplorer
     """
-    import ipywidgets as widgets
+    from pgtools.explorer import Choice, FrameExplorer
 
     if mdp is not None:
         problem = (mdp, policy, theta)
@@ -165,8 +181,9 @@ def make_explorer(mdp=None, policy=None, theta=None):
             _PROBLEM["problem"] = problem
             _CACHE.clear()
     _precompute()
-    n = widgets.SelectionSlider(options=list(N_OPTIONS), value=10, description="n")
-    kind = widgets.Dropdown(options=[(KIND_LABELS[k], k) for k in KINDS], value="return",
-                            description="estimator")
-    out = widgets.interactive_output(draw, {"n": n, "kind": kind})
-    return widgets.VBox([widgets.HBox([n, kind]), out])
+    controls = [
+        Choice("n", list(N_OPTIONS), 10, label="trajectories n", style="slider"),
+        Choice("kind", [(KIND_LABELS[k], k) for k in KINDS], "return", label="estimator"),
+    ]
+    return FrameExplorer(draw, controls, describe=describe,
+                         label="Explorer: spread of the three REINFORCE estimators")
