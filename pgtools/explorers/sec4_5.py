@@ -81,6 +81,18 @@ def _setup(steps=100):
     return _CACHE
 
 
+def explorer_logits():
+    """Logits f_theta(s, a) of the three trained policies the explorer draws (cached).
+
+    Returns
+    -------
+    dict
+        ``{"tabular" | "linear" | "neural": numpy.ndarray of shape (16, 4)}``, after 100 steps of
+        exact gradient ascent from ``init_params()`` on :func:`pgtools.gridworld`.
+    """
+    return {k: v.copy() for k, v in _setup()["logits"].items()}
+
+
 def draw(parameterisation="linear", beta=1.0, ax=None):
     """Draw pi(a|s) ∝ exp(beta f_theta(s, a)) of a trained policy on the 4x4 gridworld.
 
