@@ -52,8 +52,10 @@ __all__ = [
     "Feedback",
     "NumericExercise",
     "VectorExercise",
+    "confirm",
     "explain",
     "grade",
+    "show",
 ]
 
 _HERE = Path(__file__).parent
@@ -69,6 +71,8 @@ def explain() -> str:
         "  ChoiceExercise('Which are unbiased?', ['A', 'B', 'C'], correct=[0, 2])\n"
         "  CodeExercise('Write reward_to_go.', reference, name='reward_to_go', cases=make_case)\n"
         "Display one as the last expression of a cell. ex.check(answer) grades from Python.\n"
+        "The book's exercises come from the bank: show('4.3/importance-weight') builds the\n"
+        "answer box of that exercise (no prompt: the page states it).\n"
         "Numeric/vector/choice grade in the browser, also in the static book; code needs a kernel.\n"
         "Answers are obscured in the page (salted XOR + base64), not secured."
     )
@@ -117,45 +121,71 @@ def _fmt(x: float) -> str:
     return str(int(v)) if v.is_integer() and abs(v) < 1e21 else repr(v)
 
 
+def _read_number(text: Any) -> tuple[float | None, float, str | None]:
+    """Read one typed number; returns ``(value, ulp, error)``.
+
+    ``ulp`` is the unit in the last place *as typed*: ``"0.67"`` -> 0.01, ``"6.652e-1"`` ->
+    1e-4, ``"126"`` -> 1; a fraction (``"1/4"``) is exact, ulp 0. Never raises.
+    """
+    t = ("" if text is None else str(text)).strip().replace("\u2212", "-")
+    if t == "":
+        return None, 0.0, "Please type a number first."
+    if _NONFINITE.match(t):
+        return None, 0.0, (f'"{t}" is not a finite number; the answer is an ordinary finite '
+                           "number.")
+    parts = t.split("/")
+    if len(parts) > 2 or not all(_NUM.match(q.strip()) for q in parts):
+        return None, 0.0, (f'I could not read "{t}" as a number. Try something like 0.25, -1e-3 '
+                           "or 1/4.")
+    v = float(parts[0].strip())
+    ulp = 0.0
+    if len(parts) == 2:
+        d = float(parts[1].strip())
+        if d == 0:
+            return None, 0.0, "That fraction divides by zero."
+        v = v / d
+    else:
+        m = _NUM.match(parts[0].strip())
+        mant, expo = m.group(1), m.group(2)
+        dec = len(mant.split(".")[1]) if "." in mant else 0
+        ulp = float(f"1e{(int(expo[1:]) if expo else 0) - dec}")
+    if not math.isfinite(v):
+        return None, 0.0, f'"{t}" is too large to be a finite number.'
+    return v, ulp, None
+
+
 def parse_number(text: Any) -> tuple[float | None, str | None]:
     """Read a number typed by the reader: ``"0.25"``, ``"-1e-3"``, ``"1/4"``, ``" 2.5 "``.
 
     Returns ``(value, None)`` or ``(None, friendly_error)``; never raises.
     """
-    t = ("" if text is None else str(text)).strip().replace("\u2212", "-")
-    if t == "":
-        return None, "Please type a number first."
-    if _NONFINITE.match(t):
-        return None, f'"{t}" is not a finite number; the answer is an ordinary finite number.'
-    parts = t.split("/")
-    if len(parts) > 2 or not all(_NUM.match(q.strip()) for q in parts):
-        return None, f'I could not read "{t}" as a number. Try something like 0.25, -1e-3 or 1/4.'
-    v = float(parts[0].strip())
-    if len(parts) == 2:
-        d = float(parts[1].strip())
-        if d == 0:
-            return None, "That fraction divides by zero."
-        v = v / d
-    if not math.isfinite(v):
-        return None, f'"{t}" is too large to be a finite number.'
-    return v, None
+    v, _, err = _read_number(text)
+    return v, err
 
 
-def parse_vector(text: Any) -> tuple[list[float] | None, str | None]:
-    """Read numbers separated by commas/spaces/semicolons, optionally in ``[...]`` or ``(...)``."""
+def _read_vector(text: Any) -> tuple[list[float] | None, list[float], str | None]:
+    """Numbers separated by commas/spaces/semicolons, optionally in ``[...]`` or ``(...)``;
+    returns ``(values, ulps, error)`` (see :func:`_read_number`)."""
     t = ("" if text is None else str(text)).strip()
     if re.match(r"^[\[(].*[\])]$", t, re.DOTALL):
         t = t[1:-1]
     toks = [q for q in re.split(r"[\s,;]+", t) if q != ""]
     if not toks:
-        return None, "Please type some numbers first, e.g. 0.1, 0.2, 0.7."
-    out = []
+        return None, [], "Please type some numbers first, e.g. 0.1, 0.2, 0.7."
+    out, ulps = [], []
     for q in toks:
-        v, err = parse_number(q)
+        v, ulp, err = _read_number(q)
         if err is not None:
-            return None, f'Entry "{q}": {err}'
+            return None, [], f'Entry "{q}": {err}'
         out.append(v)
-    return out, None
+        ulps.append(ulp)
+    return out, ulps, None
+
+
+def parse_vector(text: Any) -> tuple[list[float] | None, str | None]:
+    """Read numbers separated by commas/spaces/semicolons, optionally in ``[...]`` or ``(...)``."""
+    v, _, err = _read_vector(text)
+    return v, err
 
 
 def _isclose(x: float, y: float, rtol: float, atol: float) -> bool:
@@ -168,25 +198,58 @@ def _allclose(x: Sequence[float], y: Sequence[float], rtol: float, atol: float) 
 
 _RIGHT = "Correct, well done!"
 _AGAIN = "Not quite. Have another go, or open a hint."
+_SLACK = 1 + 1e-9  # absorbs binary round-off at the edge of a tolerance (same in JS)
+
+
+def _precise(x: float, ulp: float, a: float, need: float | None) -> bool:
+    """Typed with at least the precision asked for (or exactly the answer, e.g. "0.2")."""
+    return need is None or ulp <= need * _SLACK or abs(x - a) <= 1e-12 * abs(a)
+
+
+def _coarse(x: float, ulp: float, a: float, need: float | None, lead: float | None) -> bool:
+    """``x`` is ``a`` correctly rounded to fewer digits than asked (e.g. 0.67 for 0.6652).
+
+    The typed precision is coarser than ``need`` but not coarser than the answer's leading
+    digit ``lead`` (so "1" is not "0.6652 rounded"), and ``x`` is within half a typed unit.
+    """
+    return (need is not None and lead is not None and need * _SLACK < ulp <= lead * _SLACK
+            and abs(x - a) <= 0.5 * ulp * _SLACK)
+
+
+def _window(ulp: float, need: float | None, lead: float | None) -> float:
+    """Extra room when matching near misses: half a typed unit, if the precision is known."""
+    if need is None or lead is None or ulp > lead * _SLACK:
+        return 0.0
+    return 0.5 * ulp * _SLACK
+
+
+def _too_coarse(spec: Mapping) -> Feedback:
+    return Feedback("close", f"Right, but rounded too coarsely: give {spec['need_text']}.")
 
 
 def _grade_numeric(spec: Mapping, text: Any) -> Feedback:
-    x, err = parse_number(text)
+    x, ulp, err = _read_number(text)
     if err is not None:
         return Feedback("invalid", err)
     a, rt, at = spec["answer"], spec["rtol"], spec["atol"]
-    if _isclose(x, a, rt, at):
-        return Feedback("correct", _RIGHT)
+    need, lead = spec.get("need"), spec.get("lead")
+    if _isclose(x, a, rt, at) or _coarse(x, ulp, a, need, lead):
+        return Feedback("correct", _RIGHT) if _precise(x, ulp, a, need) else _too_coarse(spec)
+    win = _window(ulp, need, lead)
+
+    def near(v: float, target: float) -> bool:
+        return _isclose(v, target, rt, at) or abs(v - target) <= win
+
     for c in spec["close"]:
-        if _isclose(x, c["value"], rt, at):
+        if near(x, c["value"]):
             return Feedback("close", c["message"])
-    if a != 0 and _isclose(-x, a, rt, at):
+    if a != 0 and near(-x, a):
         return Feedback("close", "Close: the size is right but the sign is flipped. Check the sign.")
     for name, f in spec["factors"]:
-        if _isclose(x, a * f, rt, at):
+        if near(x, a * f):
             return Feedback("close", f"Close: you are off by a factor of {name} "
                             f"(your answer is {name} times too big or too small).")
-        if _isclose(x, a / f, rt, at):
+        if near(x, a / f):
             return Feedback("close", f"Close: you are off by a factor of 1/{name} "
                             f"(your answer is {name} times too big or too small).")
     return Feedback("wrong", _AGAIN)
@@ -195,25 +258,39 @@ def _grade_numeric(spec: Mapping, text: Any) -> Feedback:
 def _grade_vector(spec: Mapping, text: Any) -> Feedback:
     if isinstance(text, (list, tuple, np.ndarray)):
         text = ", ".join(repr(float(v)) for v in np.ravel(np.asarray(text, dtype=float)))
-    x, err = parse_vector(text)
+    x, ulps, err = _read_vector(text)
     if err is not None:
         return Feedback("invalid", err)
     a, rt, at = spec["answer"], spec["rtol"], spec["atol"]
+    need = spec.get("need")
+    leads = spec.get("lead") or [None] * len(a)
     if len(x) != len(a):
         return Feedback("invalid", f"Expected {len(a)} numbers, got {len(x)}.")
-    if _allclose(x, a, rt, at):
-        return Feedback("correct", _RIGHT)
+    ok = [_isclose(xi, ai, rt, at) or _coarse(xi, ui, ai, need, li)
+          for xi, ui, ai, li in zip(x, ulps, a, leads)]
+    if all(ok):
+        if all(_precise(xi, ui, ai, need) for xi, ui, ai in zip(x, ulps, a)):
+            return Feedback("correct", _RIGHT)
+        return _too_coarse(spec)
+    wins = [_window(ui, need, li) for ui, li in zip(ulps, leads)]
+
+    def near(vs: Sequence[float], ts: Sequence[float], ws: Sequence[float]) -> bool:
+        return all(_isclose(v, t, rt, at) or abs(v - t) <= w for v, t, w in zip(vs, ts, ws))
+
     nonzero = any(not _isclose(0.0, v, rt, at) for v in a)
-    if nonzero and _allclose([-v for v in x], a, rt, at):
+    if nonzero and near([-v for v in x], a, wins):
         return Feedback("close", "Close: every entry has the wrong sign. Check the sign.")
-    if _allclose(sorted(x), sorted(a), rt, at):
+    order = sorted(range(len(x)), key=lambda i: x[i])
+    if near([x[i] for i in order], sorted(a), [wins[i] for i in order]):
         return Feedback("close", "Close: right numbers, wrong order.")
     xa = aa = 0.0
     for xi, ai in zip(x, a):
         xa += xi * ai
         aa += ai * ai
     c = xa / aa if aa > 0 else 0.0
-    if nonzero and c != 0 and _allclose(x, [c * v for v in a], rt, at):
+    # a factor near +1 is rounding and near -1 a sign flip: neither is a "multiple"
+    if nonzero and abs(c - 1) > 0.05 and abs(c + 1) > 0.05 and c != 0 \
+            and near(x, [c * v for v in a], wins):
         return Feedback("close", f"Close: your vector is a multiple of the answer, scaled by about "
                         f"{_fmt(c)}. Check the normalisation.")
     return Feedback("wrong", _AGAIN)
@@ -319,6 +396,64 @@ def _short(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _int_in(x: Any, lo: int, hi: int, what: str) -> int:
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or not lo <= x <= hi:
+        raise ValueError(f"{what} must be an integer from {lo} to {hi}, got {x!r}")
+    return int(x)
+
+
+def _exponent(v: float, digits: int) -> int:
+    """Decimal exponent of ``v`` once rounded to ``digits`` significant digits (0.996 -> 0)."""
+    return int(f"{abs(v):.{digits - 1}e}".split("e")[1])
+
+
+def _precision(values: Sequence[float], digits: Any, decimals: Any, *, vector: bool = False
+               ) -> tuple[float | None, list[float] | None, str, str]:
+    """Precision asked of the reader: ``(need, leads, need_text, note)``.
+
+    ``need`` is the unit of the last digit asked for (``digits`` significant digits of the
+    answer, or ``decimals`` decimal places); ``leads[i]`` the unit of the leading digit of
+    answer ``i``. ``need_text`` completes "give ..." in feedback; ``note`` is shown by the box.
+    """
+    if digits is not None and decimals is not None:
+        raise ValueError("give digits or decimals, not both")
+    if digits is None and decimals is None:
+        return None, None, "", ""
+    if digits is not None:
+        if vector:
+            raise ValueError("a vector's precision is given in decimals, not digits")
+        n = _int_in(digits, 1, 15, "digits")
+        if values[0] == 0:
+            raise ValueError("digits needs a non-zero answer; give decimals instead")
+        need = float(f"1e{_exponent(values[0], n) - n + 1}")
+        text = f"{n} significant digit" + ("s" if n > 1 else "")
+        note = text
+    else:
+        d = _int_in(decimals, 0, 15, "decimals")
+        need = float(f"1e{-d}")
+        text = "the exact whole number" if d == 0 else f"{d} decimal place" + ("s" if d > 1 else "")
+        note = "a whole number" if d == 0 else text
+    leads = [float(f"1e{_exponent(v, 1)}") if v != 0 else need for v in values]
+    return need, leads, text, note
+
+
+def _default_tol(rtol: Any, atol: Any, need: float | None, values: Sequence[float],
+                 decimals: Any) -> tuple[float, float]:
+    """Tolerance: as given; else one unit of the last digit asked for, except that a whole
+    number asked as a whole number (a count, an index) must be exact; else 1%."""
+    if need is None:
+        return _tol(1e-2 if rtol is None else rtol, 1e-8 if atol is None else atol)
+    if decimals == 0 and all(float(v).is_integer() for v in values):
+        unit = 1e-9
+    else:
+        unit = need * _SLACK
+    return _tol(0.0 if rtol is None else rtol, unit if atol is None else atol)
+
+
+_LABELLED = re.compile(r"^\s*(\(?[A-Za-z]\)|[A-Z][.:)])\s")
+_EXERCISE_ID = re.compile(r"^\d+\.\d+/[a-z0-9]+(-[a-z0-9]+)*$")
+
+
 # ------------------------------------------------------------------------------- widgets
 def _compact(path: Path) -> str:
     """Asset text without indentation, blank and whole-line ``//`` comment lines.
@@ -331,24 +466,37 @@ def _compact(path: Path) -> str:
 
 
 class _Exercise(anywidget.AnyWidget):
-    """Common base: prompt, encoded spec, hints/solution (inside the spec), feedback trait."""
+    """Common base: prompt, encoded spec, hints/solution (inside the spec), feedback trait.
+
+    ``exercise_id`` names the exercise in the bank (``"4.3/importance-weight"``, see
+    :func:`show`); with ``show_prompt=False`` the box shows no prompt (the page's exercise
+    text states it) and ``prompt`` only names the box for screen readers.
+    """
 
     _esm = _compact(_HERE / "exercises.js")
     _css = _compact(_HERE / "exercises.css")
 
     kind = traitlets.Unicode("").tag(sync=True)
     prompt = traitlets.Unicode("").tag(sync=True)
+    show_prompt = traitlets.Bool(True).tag(sync=True)
+    exercise_id = traitlets.Unicode("").tag(sync=True)
     _spec = traitlets.Unicode("").tag(sync=True)
     feedback = traitlets.Dict({}).tag(sync=True)
 
-    def __init__(self, prompt: str, spec: dict, hints: Any, solution: Any, **traits: Any):
+    def __init__(self, prompt: str, spec: dict, hints: Any, solution: Any, *,
+                 exercise_id: str = "", show_prompt: bool = True, **traits: Any):
         if not isinstance(prompt, str) or not prompt.strip():
             raise ValueError("prompt must be a non-empty string")
         if solution is not None and not isinstance(solution, str):
             raise ValueError("solution must be a string (markdown/LaTeX text) or None")
+        if not isinstance(exercise_id, str) or (exercise_id and
+                                                not _EXERCISE_ID.match(exercise_id)):
+            raise ValueError(f"exercise_id must look like '4.3/importance-weight', "
+                             f"got {exercise_id!r}")
         spec = dict(spec, hints=_texts(hints, "hints"), solution=solution)
         self._decoded = spec
-        super().__init__(prompt=prompt, kind=spec["kind"], _spec=encode_spec(spec), **traits)
+        super().__init__(prompt=prompt, kind=spec["kind"], _spec=encode_spec(spec),
+                         exercise_id=exercise_id, show_prompt=bool(show_prompt), **traits)
 
     @property
     def hints(self) -> list[str]:
@@ -365,7 +513,7 @@ class _Exercise(anywidget.AnyWidget):
         return result
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({_short(self.prompt)!r})"
+        return f"{type(self).__name__}({self.exercise_id or _short(self.prompt)!r})"
 
 
 class NumericExercise(_Exercise):
@@ -377,30 +525,42 @@ class NumericExercise(_Exercise):
         Question text; ``$...$`` math is typeset by the page's MathJax.
     answer : float
         The expected value (finite).
-    rtol, atol : float
+    digits, decimals : int, optional
+        The precision asked of the reader (at most one of them): ``digits`` significant
+        digits, or ``decimals`` decimal places (0: a whole number). The box shows it, an
+        answer right but rounded more coarsely gets "Right, but rounded too coarsely: give
+        ...", and it sets the default tolerance.
+    rtol, atol : float, optional
         Accept ``x`` when ``|x - answer| <= atol + rtol * |answer|``; the same tolerance is used
-        to recognise near misses.
+        to recognise near misses. Default: one unit of the last digit asked for (exact for a
+        whole-number answer asked as a whole number), or ``rtol=1e-2`` when no precision is
+        given.
     close : list of (value, message) or dict {value: message}, optional
         Known wrong answers with a tailored message (status ``close``).
     factors : dict {name: float}, optional
         Named factors: an answer off by ``f`` or ``1/f`` gets "you are off by a factor of name",
-        e.g. ``factors={"γ^t": 0.9**3}``.
+        e.g. ``factors={"$\\gamma^t$": 0.9**3}``.
     hints : sequence of str
         Revealed one at a time.
     solution : str, optional
         Shown on request (plain text with ``$...$`` math).
     unit : str, optional
         Shown after the input box.
+    exercise_id, show_prompt : see :class:`_Exercise` (set by :func:`show`).
     """
 
     unit = traitlets.Unicode("").tag(sync=True)
+    precision = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, prompt: str, answer: float, *, rtol: float = 1e-2, atol: float = 1e-8,
-                 close: Any = None, factors: Mapping[str, float] | None = None,
-                 hints: Iterable[str] = (), solution: str | None = None,
-                 unit: str | None = None):
+    def __init__(self, prompt: str, answer: float, *, digits: int | None = None,
+                 decimals: int | None = None, rtol: float | None = None,
+                 atol: float | None = None, close: Any = None,
+                 factors: Mapping[str, float] | None = None, hints: Iterable[str] = (),
+                 solution: str | None = None, unit: str | None = None,
+                 exercise_id: str = "", show_prompt: bool = True):
         a = _finite(answer, "answer")
-        rtol, atol = _tol(rtol, atol)
+        need, leads, need_text, note = _precision([a], digits, decimals)
+        rtol, atol = _default_tol(rtol, atol, need, [a], decimals)
         items = close.items() if isinstance(close, Mapping) else (close or [])
         near = []
         for item in items:
@@ -419,8 +579,10 @@ class NumericExercise(_Exercise):
                 raise ValueError(f"factor {name!r} must be non-zero and not ≈1, got {f}")
             facs.append([str(name), f])
         spec = {"kind": "numeric", "answer": a, "rtol": rtol, "atol": atol, "close": near,
-                "factors": facs}
-        super().__init__(prompt, spec, hints, solution, unit=unit or "")
+                "factors": facs, "need": need, "lead": leads and leads[0],
+                "need_text": need_text}
+        super().__init__(prompt, spec, hints, solution, unit=unit or "", precision=note,
+                         exercise_id=exercise_id, show_prompt=show_prompt)
 
 
 class VectorExercise(_Exercise):
@@ -431,13 +593,19 @@ class VectorExercise(_Exercise):
     prompt : str
     answer : array_like, shape (n,)
         Finite numbers; the reader types them comma- or space-separated.
-    rtol, atol : float
+    decimals : int, optional
+        Decimal places asked of every entry (as in :class:`NumericExercise`).
+    rtol, atol : float, optional
         Element-wise tolerance, as in :class:`NumericExercise`.
-    hints, solution : see :class:`NumericExercise`.
+    hints, solution, exercise_id, show_prompt : see :class:`NumericExercise`.
     """
 
-    def __init__(self, prompt: str, answer: Any, *, rtol: float = 1e-2, atol: float = 1e-8,
-                 hints: Iterable[str] = (), solution: str | None = None):
+    precision = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, prompt: str, answer: Any, *, decimals: int | None = None,
+                 rtol: float | None = None, atol: float | None = None,
+                 hints: Iterable[str] = (), solution: str | None = None,
+                 exercise_id: str = "", show_prompt: bool = True):
         try:
             arr = np.asarray(answer, dtype=float)
         except (TypeError, ValueError):
@@ -446,9 +614,13 @@ class VectorExercise(_Exercise):
             raise ValueError(f"answer must be a non-empty 1-d array, got shape {arr.shape}")
         if not np.all(np.isfinite(arr)):
             raise ValueError("answer must contain only finite numbers")
-        rtol, atol = _tol(rtol, atol)
-        spec = {"kind": "vector", "answer": [float(v) for v in arr], "rtol": rtol, "atol": atol}
-        super().__init__(prompt, spec, hints, solution)
+        values = [float(v) for v in arr]
+        need, leads, need_text, note = _precision(values, None, decimals, vector=True)
+        rtol, atol = _default_tol(rtol, atol, need, values, decimals)
+        spec = {"kind": "vector", "answer": values, "rtol": rtol, "atol": atol, "need": need,
+                "lead": leads, "need_text": need_text}
+        super().__init__(prompt, spec, hints, solution, precision=note,
+                         exercise_id=exercise_id, show_prompt=show_prompt)
 
 
 class ChoiceExercise(_Exercise):
@@ -457,8 +629,10 @@ class ChoiceExercise(_Exercise):
     Parameters
     ----------
     prompt : str
-    options : sequence of str
-        At least two option texts, shown as A, B, C, ...
+    options : sequence of str, or int
+        At least two option texts, shown after their labels A, B, C, ... (so a text must not
+        carry its own label, like "A: ..." or "(a) ..."). An int ``n`` shows the bare labels
+        A, B, ... of ``n`` options that the page's exercise text lists.
     correct : int or sequence of int
         Index (0-based) of the correct option, or indices when several are correct.
     multiple : bool, optional
@@ -466,18 +640,28 @@ class ChoiceExercise(_Exercise):
         ``correct`` is a sequence with more than one index.
     explanations : sequence of (str or None), optional
         Per-option feedback shown when that option is chosen; same length as ``options``.
-    hints, solution : see :class:`NumericExercise`.
+    hints, solution, exercise_id, show_prompt : see :class:`NumericExercise`.
     """
 
     options = traitlets.List(traitlets.Unicode()).tag(sync=True)
     multiple = traitlets.Bool(False).tag(sync=True)
 
-    def __init__(self, prompt: str, options: Sequence[str], correct: Any, *,
+    def __init__(self, prompt: str, options: Sequence[str] | int, correct: Any, *,
                  multiple: bool | None = None, explanations: Sequence[str | None] | None = None,
-                 hints: Iterable[str] = (), solution: str | None = None):
-        opts = _texts(options, "options")
+                 hints: Iterable[str] = (), solution: str | None = None,
+                 exercise_id: str = "", show_prompt: bool = True):
+        if isinstance(options, (int, np.integer)) and not isinstance(options, bool):
+            opts = [""] * _int_in(options, 2, 26, "options")
+        else:
+            opts = _texts(options, "options")
         if len(opts) < 2:
             raise ValueError("options needs at least two entries")
+        if len(opts) > 26:
+            raise ValueError("options has more than 26 entries (labels A to Z)")
+        for o in opts:
+            if _LABELLED.match(o):
+                raise ValueError(f"option {o!r} carries its own label; the box labels options "
+                                 "A, B, C, ... itself")
         idx = [correct] if isinstance(correct, (int, np.integer)) else list(correct)
         if not idx:
             raise ValueError("correct must name at least one option")
@@ -497,7 +681,8 @@ class ChoiceExercise(_Exercise):
             raise ValueError(f"explanations has {len(ex)} entries, options has {len(opts)}")
         spec = {"kind": "choice", "n": len(opts), "correct": idx, "multiple": bool(multiple),
                 "explanations": [None if e is None else str(e) for e in ex]}
-        super().__init__(prompt, spec, hints, solution, options=opts, multiple=bool(multiple))
+        super().__init__(prompt, spec, hints, solution, options=opts, multiple=bool(multiple),
+                         exercise_id=exercise_id, show_prompt=show_prompt)
 
 
 # ------------------------------------------------------------------------------ code exercise
@@ -607,7 +792,7 @@ class CodeExercise(_Exercise):
         Named constant factors (like :class:`NumericExercise`).
     timeout : float
         Seconds allowed per case.
-    hints, solution : see :class:`NumericExercise`.
+    hints, solution, exercise_id, show_prompt : see :class:`NumericExercise`.
     seed : int
     """
 
@@ -617,7 +802,8 @@ class CodeExercise(_Exercise):
                  n_cases: int = 20, rtol: float = 1e-6, atol: float = 1e-8,
                  compare: Callable | None = None, close: Any = None,
                  factors: Mapping[str, float] | None = None, timeout: float = 2.0,
-                 hints: Iterable[str] = (), solution: str | None = None, seed: int = 0):
+                 hints: Iterable[str] = (), solution: str | None = None, seed: int = 0,
+                 exercise_id: str = "", show_prompt: bool = True):
         if not callable(reference):
             raise ValueError("reference must be callable")
         if not isinstance(name, str) or not name.isidentifier():
@@ -660,7 +846,8 @@ class CodeExercise(_Exercise):
             self._argnames = list(inspect.signature(reference).parameters)
         except (TypeError, ValueError):
             self._argnames = []
-        super().__init__(prompt, {"kind": "code"}, hints, solution, name=name)
+        super().__init__(prompt, {"kind": "code"}, hints, solution, name=name,
+                         exercise_id=exercise_id, show_prompt=show_prompt)
         self.on_msg(self._on_frontend_msg)
 
     # -- frontend protocol: {"type": "ping"} -> pong; {"type": "check"} -> the feedback trait and
@@ -801,3 +988,63 @@ class CodeExercise(_Exercise):
                 return Feedback("close", f"Close: your result is off by a constant factor of about"
                                 f" {_fmt(c)} {where}.", details)
         return Feedback("wrong", f"Not quite: wrong result {where}.", details)
+
+
+# ------------------------------------------------------------------------------ the bank
+_CLASSES = {"numeric": NumericExercise, "vector": VectorExercise, "choice": ChoiceExercise,
+            "code": CodeExercise}
+
+
+def show(exercise_id: str) -> _Exercise:
+    """The answer box of one exercise of the book, by its id in :mod:`pgtools.exercise_bank`.
+
+    The notebook states the exercise (prompt and the precision it wants) in a sphinx-exercise
+    box; this widget follows it, with no prompt of its own: the answer box, its feedback, and
+    the hints one at a time. The written solution follows in a folded ``solution`` block.
+
+    Parameters
+    ----------
+    exercise_id : str
+        E.g. ``"4.3/importance-weight"``.
+
+    Returns
+    -------
+    NumericExercise, VectorExercise, ChoiceExercise or CodeExercise
+        Its ``repr`` is the id, so a notebook's stored output does not change with the answer.
+
+    Raises
+    ------
+    ValueError
+        If ``exercise_id`` is not in the bank.
+    """
+    from . import exercise_bank
+
+    entry = exercise_bank.get(exercise_id)
+    return _CLASSES[entry.kind](entry.title, **entry.params, exercise_id=entry.id,
+                                show_prompt=False)
+
+
+def confirm(exercise_id: str, answer: Any) -> str:
+    """Check a notebook's own computation against the answer key, without showing the key.
+
+    Grades ``answer`` (text, numbers, option indices, or for a code exercise a function) with
+    the exercise's box and raises ``AssertionError`` unless it is accepted. Returns (and
+    prints) a one-line verdict that names the exercise but not its answer.
+
+    Parameters
+    ----------
+    exercise_id : str
+        E.g. ``"4.3/unbiased-estimators"``.
+    answer : str, float, sequence or callable
+        What the notebook computed.
+    """
+    box = show(exercise_id)
+    if isinstance(box, (NumericExercise,)) and not isinstance(answer, str):
+        answer = repr(float(answer))
+    result = box.check(answer)
+    if not result:
+        raise AssertionError(f"{exercise_id}: the computation disagrees with the answer key "
+                             f"({result.status}: {result.message})")
+    text = f"{exercise_id}: the computation agrees with the answer key"
+    print(text)
+    return text

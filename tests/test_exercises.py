@@ -347,3 +347,134 @@ def test_feedback_object():
 def test_explain(capsys):
     assert "NumericExercise" in exercises.explain()
     assert "obscured" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------- precision
+class TestPrecision:
+    """The precision asked of the reader: stated by the box, graded (the issue's 0.67 case)."""
+
+    pi0 = NumericExercise("q", float(np.e / (np.e + 1 / np.e + 1)), digits=3)
+
+    def test_coarse_but_right_says_so(self):
+        fb = self.pi0.check("0.67")
+        assert fb.status == "close" and "give 3 significant digits" in fb.message
+        assert "Not quite" not in fb.message
+
+    @pytest.mark.parametrize("text", ["0.665", "0.6652", "0.666", "6.65e-1"])
+    def test_enough_digits(self, text):
+        assert self.pi0.check(text).status == "correct"
+
+    @pytest.mark.parametrize("text", ["0.66", "1", "0.6700"])
+    def test_wrong_rounding_is_not_right(self, text):
+        assert self.pi0.check(text).status == "wrong"
+
+    def test_precision_note_is_plain_state(self):
+        assert self.pi0.precision == "3 significant digits"
+        assert NumericExercise("q", 126, decimals=0).precision == "a whole number"
+        assert NumericExercise("q", 0.2, decimals=2).precision == "2 decimal places"
+        assert VectorExercise("q", [0.5, 1.0], decimals=1).precision == "1 decimal place"
+        assert NumericExercise("q", 1.0).precision == ""
+
+    def test_digits_use_the_rounded_exponent(self):
+        # 0.9996 to 3 digits is 1.00: the last digit asked for is the hundredths
+        ex = NumericExercise("q", 0.9996, digits=3)
+        assert ex.check("1.00").status == "correct"
+        assert ex.check("0.999").status == "correct"
+        assert ex.check("1").status == "close"  # right, but 1 digit
+
+    def test_whole_number_is_exact(self):
+        ex = NumericExercise("q", 126, decimals=0)
+        assert ex.check("126").status == "correct"
+        assert ex.check("127").status == "wrong" and ex.check("125.6").status == "wrong"
+
+    def test_explicit_tolerance_wins(self):
+        ex = NumericExercise("q", 0.5858, decimals=2, atol=0.005)
+        assert ex.check("0.59").status == "correct" and ex.check("0.58").status == "wrong"
+
+    @pytest.mark.parametrize("kwargs,match", [
+        ({"answer": 1.0, "digits": 2, "decimals": 1}, "not both"),
+        ({"answer": 1.0, "digits": 0}, "digits"),
+        ({"answer": 1.0, "digits": 2.5}, "digits"),
+        ({"answer": 0.0, "digits": 2}, "non-zero"),
+        ({"answer": 1.0, "decimals": -1}, "decimals"),
+        ({"answer": 1.0, "decimals": True}, "decimals"),
+    ])
+    def test_constructor_rejects(self, kwargs, match):
+        with pytest.raises(ValueError, match=match):
+            NumericExercise("q", **kwargs)
+
+    def test_vector_precision_is_in_decimals(self):
+        with pytest.raises(TypeError):
+            VectorExercise("q", [1.0], digits=2)
+        fb = VectorExercise("q", [-0.909969, 0.665241], decimals=3).check("-0.91, 0.67")
+        assert fb.status == "close" and "give 3 decimal places" in fb.message
+
+
+class TestScaleMessage:
+    """'a multiple of the answer, scaled by about c' never for c near +1 or -1."""
+
+    ex = VectorExercise("q", [0.1, 0.2, 0.7], decimals=2)
+
+    @pytest.mark.parametrize("c", [1.02, 1.04, 0.97, -0.97, -1.03, -1.04])
+    def test_near_one_is_not_a_multiple(self, c):
+        text = ", ".join(f"{c * v:.4f}" for v in [0.1, 0.2, 0.7])
+        fb = self.ex.check(text)
+        assert "multiple" not in fb.message, (c, fb)
+
+    @pytest.mark.parametrize("c", [2.0, 0.5, -2.0, 3.0])
+    def test_real_multiple(self, c):
+        text = ", ".join(f"{c * v:.4f}" for v in [0.1, 0.2, 0.7])
+        fb = self.ex.check(text)
+        assert fb.status == "close" and "multiple" in fb.message, (c, fb)
+
+
+# ------------------------------------------------------------------ choice labels
+def test_choice_options_must_not_carry_labels():
+    for opt in ["A: full return", "A. full return", "(a) a constant", "b) a state function"]:
+        with pytest.raises(ValueError, match="label"):
+            ChoiceExercise("q", [opt, "something else"], correct=0)
+    ChoiceExercise("q", ["a constant c", "B-splines"], correct=0)  # words, not labels
+
+
+def test_choice_bare_labels():
+    ex = ChoiceExercise("q", 4, correct=[0, 3])
+    assert ex.options == ["", "", "", ""] and ex.multiple
+    assert ex.check([0, 3]).status == "correct"
+    with pytest.raises(ValueError, match="options"):
+        ChoiceExercise("q", 1, correct=0)
+
+
+# --------------------------------------------------------------------- show / confirm
+def test_show_builds_the_box_from_the_bank():
+    w = exercises.show("4.3/importance-weight")
+    assert isinstance(w, NumericExercise)
+    assert w.exercise_id == "4.3/importance-weight" and w.show_prompt is False
+    assert repr(w) == "NumericExercise('4.3/importance-weight')"
+    assert w._repr_mimebundle_()[0]["text/plain"] == repr(w)
+    assert w.solution is None  # the written solution is the page's folded solution block
+
+
+@pytest.mark.parametrize("bad", ["4.3/no-such-exercise", "9.9/x", "importance-weight", 3, None])
+def test_show_rejects_unknown_ids(bad):
+    with pytest.raises(ValueError, match="exercise_id"):
+        exercises.show(bad)
+
+
+def test_exercise_id_is_validated():
+    with pytest.raises(ValueError, match="exercise_id"):
+        NumericExercise("q", 1.0, exercise_id="Exercise 4")
+
+
+def test_confirm_passes_silently_about_the_answer(capsys):
+    text = exercises.confirm("4.4/unbiased-baselines", [0, 1, 4])
+    assert text == capsys.readouterr().out.strip()
+    assert "agrees" in text and "[0, 1, 4]" not in text
+
+
+def test_confirm_raises_assertion_on_disagreement():
+    with pytest.raises(AssertionError, match="disagrees"):
+        exercises.confirm("4.4/unbiased-baselines", [0, 1])
+    with pytest.raises(AssertionError, match="disagrees"):
+        exercises.confirm("4.3/importance-weight", 1 / 4.48)
+    with pytest.raises(AssertionError, match="disagrees"):
+        exercises.confirm("4.3/reward-to-go-function", lambda r, g: np.cumsum(r, axis=1))
