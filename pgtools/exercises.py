@@ -658,10 +658,13 @@ class ChoiceExercise(_Exercise):
             raise ValueError("options needs at least two entries")
         if len(opts) > 26:
             raise ValueError("options has more than 26 entries (labels A to Z)")
-        for o in opts:
-            if _LABELLED.match(o):
-                raise ValueError(f"option {o!r} carries its own label; the box labels options "
-                                 "A, B, C, ... itself")
+        for i, o in enumerate(opts):  # the box labels options A, B, C, ... itself
+            m = _LABELLED.match(o)
+            if m and m.group(1).strip("().:").upper() == chr(65 + i):
+                opts[i] = o[m.end():]  # "A: full return" -> "full return", shown "A. full return"
+            elif m:
+                raise ValueError(f"option {o!r} carries a label that is not its own "
+                                 f"({chr(65 + i)}); drop it, the box labels options itself")
         idx = [correct] if isinstance(correct, (int, np.integer)) else list(correct)
         if not idx:
             raise ValueError("correct must name at least one option")
