@@ -162,8 +162,8 @@ _ORDER = """() => Array.from(document.querySelectorAll(
     'div.exercise, div.solution, .pgx[data-exercise]')).map(e => e.matches('.pgx')
   ? ['box', e.getAttribute('data-exercise'), !!e.querySelector('.pgx-prompt')]
   : e.matches('div.solution')
-  ? ['solution', (Array.from(e.querySelectorAll('a[href*="#"]')).map(a => a.getAttribute('href')
-       .split('#')[1])[0]) || '', e.classList.contains('dropdown')]
+  ? ['solution', Array.from(e.querySelectorAll('a[href*="#ex-"]')).map(a => a.getAttribute('href')
+       .split('#')[1])[0] || '', e.classList.contains('dropdown')]
   : ['exercise', e.id, false])"""
 
 
