@@ -9,6 +9,14 @@ rho_theta, Eq. (4.2)), :mod:`~pgtools.estimators` (REINFORCE, baselines, importa
 :mod:`~pgtools.plotting`.
 """
 
+from .critics import (
+    ActorCriticRun,
+    gae,
+    mc_critic,
+    one_step_actor_critic,
+    tabular_features,
+    td0_critic,
+)
 from .episodes import (
     Episodes,
     EpisodeUpdates,
@@ -45,6 +53,20 @@ from .exact import (
     value_tables,
 )
 from .examples import Example, baselines_example, gridworld, random_mdp, short_corridor
+from .gaussian import GaussianLinearPolicy
+from .lqr import (
+    LinearQuadratic,
+    LQRSolution,
+    LQRTrajectories,
+    lqr_gradient,
+    lqr_objective,
+    lqr_optimal,
+    lqr_pathwise_gradient,
+    lqr_score_gradient,
+    replay_lqr_trajectories,
+    sample_lqr_trajectories,
+    spectral_radius,
+)
 from .mdp import FiniteMDP
 from .optim import AscentResult, BatchedAscentResult, batched_ascent, gradient_ascent
 from .policies import LinearSoftmax, NeuralSoftmax, SoftmaxPolicy, TabularSoftmax
@@ -57,6 +79,7 @@ from .sampling import (
 
 __all__ = [
     "BASELINE_NAMES",
+    "ActorCriticRun",
     "AscentResult",
     "BatchedAscentResult",
     "Enumeration",
@@ -65,7 +88,11 @@ __all__ = [
     "EpisodicRun",
     "Example",
     "FiniteMDP",
+    "GaussianLinearPolicy",
     "ImportanceWeighted",
+    "LQRSolution",
+    "LQRTrajectories",
+    "LinearQuadratic",
     "LinearSoftmax",
     "NeuralSoftmax",
     "OptimalValues",
@@ -81,25 +108,38 @@ __all__ = [
     "exact_gradient",
     "exact_objective",
     "finite_difference_gradient",
+    "gae",
     "gradient_ascent",
     "gridworld",
     "importance_weighted_gradient",
     "importance_weighted_objective",
     "joint_optimal_baseline",
     "learned_baseline",
+    "lqr_gradient",
+    "lqr_objective",
+    "lqr_optimal",
+    "lqr_pathwise_gradient",
+    "lqr_score_gradient",
+    "mc_critic",
     "mean_and_se",
+    "one_step_actor_critic",
     "optimal_baseline",
     "optimal_values",
     "random_mdp",
     "reinforce_episodic",
     "reinforce_gradient",
+    "replay_lqr_trajectories",
     "reward_to_go",
     "sample_episodes",
     "sample_from_enumeration",
+    "sample_lqr_trajectories",
     "sample_trajectories",
     "score_weighted_sum",
     "short_corridor",
+    "spectral_radius",
     "state_action_marginals",
+    "tabular_features",
+    "td0_critic",
     "terminal_states",
     "trajectory_log_likelihood",
     "value_tables",
