@@ -105,6 +105,10 @@ function render({ model, el }) {
   figure.append(img);
   const sr = h("div", { class: "pgxp-sr", "aria-live": "polite" });
   root.append(bar, figure, sr);
+  // Keys pressed on a control belong to it: JupyterLab's shortcuts (and the book's page turns)
+  // must not take them (Lumino honours data-lm-suppress-shortcuts and bubbling keydown).
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
+  bar.addEventListener("keydown", (e) => e.stopPropagation());
 
   const urls = new Map();
   const url = (i) => {

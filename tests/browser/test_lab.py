@@ -8,8 +8,9 @@ runs it with a real kernel, and a reader's session is replayed through the UI:
   failing test case (the same message ``CodeExercise.check`` gives in Python); the reader then
   rewrites that cell in the editor, runs it, presses *Check* again -> "correct";
 * ``NumericExercise``: a wrong, then the right number -> "wrong", then "correct";
-* the §4.3 explorer: choosing another estimator in the dropdown redraws the figure (the ``img``
-  in its Output widget changes), i.e. the kernel-side callback runs;
+* the §4.3 explorer (a ``pgtools.explorer.FrameExplorer``): choosing another estimator in the
+  dropdown shows another precomputed frame; a small explorer whose slider has a finer ``step``
+  than its grid shows a frame the kernel draws for an off-grid value (the live path);
 * the page shows no "Error displaying widget" / "Failed to load model class" and raises no
   JavaScript errors; every request stays on 127.0.0.1.
 
@@ -99,6 +100,18 @@ from pgtools.explorers import sec4_3
 sec4_3.make_explorer()
 '''
 
+LIVE_EXPLORER = '''\
+import matplotlib.pyplot as plt
+from pgtools.explorer import FrameExplorer, Slider
+
+def curve(beta):
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.set_title(f"beta = {beta:.2f}")
+    return fig
+
+FrameExplorer(curve, [Slider("beta", 0.0, 1.0, 0.5, step=0.25)], label="live")
+'''
+
 NUMERIC_WRONG, NUMERIC_RIGHT = "3", "3/2"
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'  # errors too
 EXPLORER_CHOICE = "reward-to-go"  # a label of the §4.3 estimator dropdown (default: full return)
@@ -118,7 +131,8 @@ def _write_notebook(path: Path) -> None:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                  "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in (SETUP, WRONG, NUMERIC, EXPLORER)]
+    nb.cells = [nbformat.v4.new_code_cell(src)
+                for src in (SETUP, WRONG, NUMERIC, EXPLORER, LIVE_EXPLORER)]
     nbformat.validate(nb)
     nbformat.write(nb, str(path))
 
@@ -277,7 +291,7 @@ def session(browser, lab):
         page.wait_for_function(
             """() => {
                 const p = [...document.querySelectorAll('.jp-Notebook .jp-InputArea-prompt')];
-                return p.length === 4 && p.every((e) => /\\[\\d+\\]/.test(e.textContent));
+                return p.length === 5 && p.every((e) => /\\[\\d+\\]/.test(e.textContent));
             }""", timeout=30_000)
         expect_idle(page, timeout=30_000)
     except PlaywrightTimeout as exc:
@@ -400,19 +414,37 @@ def test_numeric_exercise_renders_and_grades_in_lab(session):
 def test_explorer_redraws_when_a_control_changes(session):
     page = session.page
     cell = _cell(page, 3)
-    img = cell.locator(".widget-output img, .jupyter-widgets-output-area img").first
+    img = cell.locator(".pgxp img[data-frame]").first
     img.scroll_into_view_if_needed()
     img.wait_for(timeout=15_000)
     before = img.get_attribute("src")
-    assert before and before.startswith("data:image/png"), before[:60] if before else before
+    assert before and before.startswith("data:image/svg+xml"), before[:60] if before else before
     t0 = time.monotonic()
-    cell.locator(".widget-dropdown select").select_option(label=EXPLORER_CHOICE)
+    cell.locator(".pgxp select").select_option(label=EXPLORER_CHOICE)
     page.wait_for_function(
         """([cell, before]) => {
-            const im = cell.querySelector('.widget-output img, .jupyter-widgets-output-area img');
-            return im && im.src.startsWith('data:image/png') && im.src !== before;
+            const im = cell.querySelector('.pgxp img');
+            return im && im.src.startsWith('data:image/svg+xml') && im.src !== before;
         }""", arg=[cell.element_handle(), before], timeout=5_000)
     assert time.monotonic() - t0 < 5.0
+    assert "reward-to-go" in img.get_attribute("alt")
+
+
+@pytest.mark.browser
+def test_explorer_kernel_draws_off_grid_values(session):
+    page = session.page
+    cell = _cell(page, 4)
+    slider = cell.locator(".pgxp input[type=range]")
+    slider.scroll_into_view_if_needed()
+    # the kernel answered the page's ping: the slider now moves on the fine step
+    expect(slider).to_have_attribute("step", "0.25", timeout=15_000)
+    slider.focus()
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")  # 0.25: between the grid points 0 and 0.5
+    expect(slider).to_have_value("0.25")  # the key reached the slider, not Lab's shortcuts
+    img = cell.locator(".pgxp img")
+    expect(img).to_have_attribute("data-frame", "live", timeout=10_000)
+    expect(img).to_have_attribute("alt", re.compile(r"Beta = 0\.25"))  # the title
 
 
 @pytest.mark.browser
@@ -426,7 +458,7 @@ def test_no_widget_errors_and_screenshot(session):
         assert bad not in text, f"{bad!r} on the page"
     assert page.locator(f".jp-Notebook {STDERR}").count() == 0, page.locator(STDERR).all_inner_texts()
     assert page.locator(".jp-Notebook .pgx").count() == 2
-    assert page.locator(".jp-Notebook .widget-output img").count() == 1
+    assert page.locator(".jp-Notebook .pgxp img").count() == 2
     assert not session.log.page_errors, session.log.page_errors
     assert not session.log.console_errors, session.log.console_errors
     assert not session.log.off_host, session.log.off_host
