@@ -84,9 +84,6 @@ class Episodes(NamedTuple):
         -------
         numpy.ndarray, shape (n, L)
         """
-        if gamma == 1.0:
-            # the same sums as pgtools.reward_to_go, in the same order, in one pass
-            return np.cumsum(self.rewards[:, ::-1], axis=1)[:, ::-1]
         return reward_to_go(self.rewards, gamma)
 
 

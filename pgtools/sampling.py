@@ -28,6 +28,8 @@ def reward_to_go(rewards, gamma=1.0):
     """
     r = v.finite_array(rewards, "rewards", ndim=2)
     gamma = v.discount(gamma)
+    if gamma == 1.0:  # the same sums, in the same order, in one pass
+        return np.cumsum(r[:, ::-1], axis=1)[:, ::-1]
     G = np.empty_like(r)
     acc = np.zeros(r.shape[0])
     for t in range(r.shape[1] - 1, -1, -1):
