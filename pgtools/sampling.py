@@ -207,7 +207,7 @@ def sample_trajectories(mdp, policy, theta, n, rng):
         theta = v.finite_array(theta, "theta")
         if theta.shape[0] < 1:
             raise ValueError("theta: a batch of parameter vectors must hold at least one")
-        pi_table = np.concatenate([policy.probs(th) for th in theta])   # (K*S, A)
+        pi_table = policy.probs(theta).reshape(-1, A)                  # (K*S, A)
         K = theta.shape[0]
     else:
         pi_table, K = policy.probs(theta), 1
