@@ -5,8 +5,11 @@ One module per concept: :mod:`~pgtools.mdp` (the finite MDP of Eq. (4.1)),
 marginals and the exact gradient, Eq. (4.3)), :mod:`~pgtools.sampling` (trajectories from
 rho_theta, Eq. (4.2)), :mod:`~pgtools.estimators` (REINFORCE, baselines, importance sampling,
 §4.3-§4.4), :mod:`~pgtools.episodes` (episodes ending at a terminal state, REINFORCE on them,
-§4.4), :mod:`~pgtools.optim` (gradient ascent, §4.2), :mod:`~pgtools.examples` and
-:mod:`~pgtools.plotting`.
+§4.4), :mod:`~pgtools.optim` (gradient ascent, §4.2), :mod:`~pgtools.kl`,
+:mod:`~pgtools.natural` and :mod:`~pgtools.surrogate` (trust regions: KL, Fisher, natural
+gradient, performance difference, TRPO and PPO surrogates, §4.7-§4.9), :mod:`~pgtools.bandits`
+and :mod:`~pgtools.discounted` (convergence rates of softmax PG, §4.8), :mod:`~pgtools.examples`
+and :mod:`~pgtools.plotting`.
 """
 
 from .critics import (
@@ -54,6 +57,7 @@ from .exact import (
 )
 from .examples import Example, baselines_example, gridworld, random_mdp, short_corridor
 from .gaussian import GaussianLinearPolicy
+from .kl import sampled_trajectory_kl, state_visitation, trajectory_kl
 from .lqr import (
     LinearQuadratic,
     LQRSolution,
@@ -68,6 +72,14 @@ from .lqr import (
     spectral_radius,
 )
 from .mdp import FiniteMDP
+from .natural import (
+    conjugate_gradient,
+    fisher_matrix,
+    fisher_vector_product,
+    natural_gradient,
+    natural_step_size,
+    sampled_fisher_matrix,
+)
 from .optim import AscentResult, BatchedAscentResult, batched_ascent, gradient_ascent
 from .policies import LinearSoftmax, NeuralSoftmax, SoftmaxPolicy, TabularSoftmax
 from .sampling import (
@@ -75,6 +87,17 @@ from .sampling import (
     reward_to_go,
     sample_from_enumeration,
     sample_trajectories,
+)
+from .surrogate import (
+    ImprovementBound,
+    TRPOStep,
+    improvement_lower_bound,
+    performance_difference,
+    sampled_surrogate_gradient,
+    sampled_surrogate_objective,
+    surrogate_gradient,
+    surrogate_objective,
+    trpo_step,
 )
 
 __all__ = [
@@ -90,6 +113,7 @@ __all__ = [
     "FiniteMDP",
     "GaussianLinearPolicy",
     "ImportanceWeighted",
+    "ImprovementBound",
     "LQRSolution",
     "LQRTrajectories",
     "LinearQuadratic",
@@ -97,22 +121,27 @@ __all__ = [
     "NeuralSoftmax",
     "OptimalValues",
     "SoftmaxPolicy",
+    "TRPOStep",
     "TabularSoftmax",
     "Trajectories",
     "ValueTables",
     "baselines_example",
     "batched_ascent",
     "candidate_baselines",
+    "conjugate_gradient",
     "enumerate_trajectories",
     "episode_updates",
     "exact_gradient",
     "exact_objective",
     "finite_difference_gradient",
+    "fisher_matrix",
+    "fisher_vector_product",
     "gae",
     "gradient_ascent",
     "gridworld",
     "importance_weighted_gradient",
     "importance_weighted_objective",
+    "improvement_lower_bound",
     "joint_optimal_baseline",
     "learned_baseline",
     "lqr_gradient",
@@ -122,9 +151,12 @@ __all__ = [
     "lqr_score_gradient",
     "mc_critic",
     "mean_and_se",
+    "natural_gradient",
+    "natural_step_size",
     "one_step_actor_critic",
     "optimal_baseline",
     "optimal_values",
+    "performance_difference",
     "random_mdp",
     "reinforce_episodic",
     "reinforce_gradient",
@@ -134,13 +166,22 @@ __all__ = [
     "sample_from_enumeration",
     "sample_lqr_trajectories",
     "sample_trajectories",
+    "sampled_fisher_matrix",
+    "sampled_surrogate_gradient",
+    "sampled_surrogate_objective",
+    "sampled_trajectory_kl",
     "score_weighted_sum",
     "short_corridor",
     "spectral_radius",
     "state_action_marginals",
+    "state_visitation",
+    "surrogate_gradient",
+    "surrogate_objective",
     "tabular_features",
     "td0_critic",
     "terminal_states",
+    "trajectory_kl",
     "trajectory_log_likelihood",
+    "trpo_step",
     "value_tables",
 ]
