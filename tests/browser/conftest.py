@@ -150,7 +150,10 @@ def open_page(browser, base_url):
         page.wait_for_load_state("networkidle")
         if wait_widgets and page.locator(
                 'script[type="application/vnd.jupyter.widget-state+json"]').count():
-            page.wait_for_selector(".jupyter-widgets, .widget-container, .widget-box", timeout=15000)
+            # ipywidgets boxes, or the roots of pgtools' anywidgets (exercises .pgx, explorers
+            # .pgxp), which the static manager wraps in a "jupyter-widgets-disconnected" element
+            page.wait_for_selector(".jupyter-widgets, .widget-container, .widget-box, .pgx, .pgxp",
+                                   timeout=15000)
             page.wait_for_timeout(300)
         _wait_for_mathjax(page)
         return page, log
