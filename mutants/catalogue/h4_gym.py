@@ -72,7 +72,7 @@ def _(orig):
 
 
 @mutant("obs-reward-to-go-gamma-squared", target="pgtools.gym.rollout:ObsTrajectories.reward_to_go",
-        result="Eq. (4.3) on padded episodes: R_t = sum gamma^(t'-t) r_t' (mutant: gamma^2, "
+        result="Eq. (4.3) on padded episodes: G_t = sum gamma^(t'-t) r_t' (mutant: gamma^2, "
                "the discount applied twice)", expect=NB)
 def _(orig):
     def reward_to_go(self, gamma=1.0):
@@ -92,7 +92,7 @@ def _(orig):
 
 
 @mutant("reinforce-obs-baseline-dropped", target="pgtools.gym.rollout:reinforce_gradient_obs",
-        result="REINFORCE with a baseline on padded episodes (R_t - b_t) (mutant: b_t "
+        result="REINFORCE with a baseline on padded episodes (G_t - b_t) (mutant: b_t "
                "ignored)", expect=NB)
 def _(orig):
     def reinforce_gradient_obs(policy, theta, traj, baseline=None, gamma=1.0, normalize=False):
