@@ -45,6 +45,7 @@ __all__ = [
     "describe_figure",
     "encode_frame",
     "figure_svg",
+    "overflow_in",
     "plain_text",
     "smallest_text_pt",
 ]
@@ -331,6 +332,18 @@ def smallest_text_pt(fig, drawn: bool = False) -> float:
             s *= _SUB_SHRINK
         sizes.append(s)
     return float(min(sizes)) if sizes else math.inf
+
+
+def overflow_in(fig) -> float:
+    """How far (inches) the drawn content of ``fig`` reaches beyond its canvas; 0 if it fits.
+
+    A frame is saved at the figure's own size (every frame the same size, so the page does not
+    jump), so anything beyond the canvas would be cut off: ``draw`` functions lay out with fixed
+    margins (``subplots_adjust``) or a layout engine.
+    """
+    w, h = fig.get_size_inches()
+    bb = fig.get_tightbbox()
+    return float(max(0.0, -bb.x0, -bb.y0, bb.x1 - w, bb.y1 - h))
 
 
 def describe_figure(fig) -> str:

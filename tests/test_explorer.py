@@ -267,7 +267,7 @@ def test_shipped_assets_are_compacted_but_complete():
 
 
 # ------------------------------------------------------------------------------- sections
-CONVERTED = ["sec4_3"]  # section explorers built on FrameExplorer
+CONVERTED = ["sec4_1", "sec4_2", "sec4_3"]  # section explorers built on FrameExplorer
 
 
 @pytest.fixture(scope="module", params=CONVERTED)
@@ -290,6 +290,25 @@ def test_section_explorer_frames_are_its_draw(section):
         plt.close(fig)
         assert w.frame(**values)["svg"] == expected
     assert len(set(w._alts)) == len(states), "two states share an alt text"
+
+
+def test_section_explorer_frames_fit_their_canvas(section):
+    mod, w = section
+    for state in itertools.product(*(c.grid for c in w.controls)):
+        fig = mod.draw(**dict(zip([c.name for c in w.controls], state)))
+        over = X.overflow_in(fig)
+        plt.close(fig)
+        assert over < 0.02, f"{state}: content {over:.2f} in beyond the canvas (cut off)"
+
+
+def test_overflow_in_sees_a_cut_label():
+    fig, ax = plt.subplots(figsize=(3, 2))
+    fig.subplots_adjust(bottom=0.0)
+    ax.set_xlabel("cut off")
+    assert X.overflow_in(fig) > 0.1
+    fig.subplots_adjust(bottom=0.3, left=0.2)
+    assert X.overflow_in(fig) == 0.0
+    plt.close(fig)
 
 
 def test_section_explorer_is_legible_and_light(section):

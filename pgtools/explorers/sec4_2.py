@@ -1,7 +1,9 @@
 """§4.2 explorer: minibatch SGA (REINFORCE estimates) against exact gradient ascent.
 
 Figures and explorer wiring only: the K runs of every curve come from
-:func:`pgtools.batched_ascent` (exact or REINFORCE gradients, all runs in lock-step).
+:func:`pgtools.batched_ascent` (exact or REINFORCE gradients, all runs in lock-step). The explorer
+is a :class:`pgtools.explorer.FrameExplorer`: one precomputed frame per (B, eta), so it also
+responds in the static book.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ __all__ = [
     "ETAS",
     "N_SEEDS",
     "STEPS",
+    "describe",
     "draw",
     "explorer_curves",
     "explorer_mdp",
@@ -92,6 +95,7 @@ def draw(batch=16, eta=1.0, ax=None):
     sgd, ex, j_star = explorer_curves(int(batch), float(eta))
     if ax is None:
         fig, ax = plt.subplots(figsize=(6, 3.4))
+        fig.subplots_adjust(left=0.11, right=0.97, bottom=0.15, top=0.91)  # fixed: no cut-off
     else:
         fig = ax.figure
     t = np.arange(STEPS + 1)
@@ -99,28 +103,31 @@ def draw(batch=16, eta=1.0, ax=None):
         ax.plot(t, sgd[k], color="C0", lw=0.6, alpha=0.5)
     plot_band(ax, t, sgd, label=f"SGD, B = {batch} (mean, 95% band, {N_SEEDS} seeds)", color="C0")
     ax.plot(t, ex, color="C1", lw=2, label="exact gradient ascent")
-    ax.axhline(j_star, color="k", ls="--", lw=1, label="optimal value $J^*$ (DP)")
+    ax.axhline(j_star, color="k", ls="--", lw=1, label="optimal value J* (DP)")
     ax.set_xlabel("iteration $t$")
-    ax.set_ylabel(r"$J(\theta_t)$")
+    ax.set_ylabel(r"$J(\theta_t)$", fontsize=11)  # its subscript stays >= 10 px
     ax.set_title(rf"step size $\eta$ = {eta:g}")
     ax.legend(loc="lower right", fontsize=8)
     return fig
 
 
+def describe(batch=16, eta=1.0):
+    """First sentence of the alt text of :func:`draw`'s figure for these values."""
+    return (f"Learning curves J(θ_t) of stochastic gradient ascent with minibatch B = {batch} "
+            f"and step size η = {eta:g} ({N_SEEDS} runs, mean and 95% band) against exact "
+            "gradient ascent and the optimal value J*")
+
+
 def make_explorer():
-    """Sliders for B and eta driving :func:`draw` (all curves precomputed here, then cached)."""
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+    """Sliders for B and eta showing :func:`draw`'s figure (all 16 frames precomputed here).
 
-    for b in BATCHES:
-        for e in ETAS:
-            explorer_curves(b, e)
-    b_sl = widgets.SelectionSlider(options=list(BATCHES), value=16, description="batch B")
-    e_sl = widgets.SelectionSlider(options=list(ETAS), value=1.0, description="step η")
+    Returns
+    -------
+    pgtools.explorer.FrameExplorer
+    """
+    from pgtools.explorer import Choice, FrameExplorer
 
-    def _show(batch, eta):
-        draw(batch, eta)
-        plt.show()
-
-    out = widgets.interactive_output(_show, {"batch": b_sl, "eta": e_sl})
-    return widgets.VBox([widgets.HBox([b_sl, e_sl]), out])
+    controls = [Choice("batch", list(BATCHES), 16, label="batch B", style="slider"),
+                Choice("eta", list(ETAS), 1.0, label="step size η", style="slider")]
+    return FrameExplorer(draw, controls, describe=describe,
+                         label="Explorer: minibatch size and step size of stochastic ascent")
