@@ -91,9 +91,12 @@ def standalone_page(widget, static_prefix: str) -> str:
 
     ``static_prefix`` is the URL of the folder that holds ``pgbook/`` (the site's ``_static``).
     """
-    from ipywidgets.embed import embed_data
+    from ipywidgets.embed import dependency_state, embed_data
 
-    data = embed_data(views=[widget], drop_defaults=False)  # nbclient saves the full state too
+    # this widget and what it depends on (not every widget alive in this process); the full
+    # state, as nbclient saves it in a notebook
+    state = dependency_state([widget], drop_defaults=False)
+    data = embed_data(views=[widget], drop_defaults=False, state=state)
     state = json.dumps(data["manager_state"]).replace("</", "<\\/")
     views = "\n".join('<script type="application/vnd.jupyter.widget-view+json">'
                       f"{json.dumps(v)}</script>" for v in data["view_specs"])
