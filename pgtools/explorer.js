@@ -25,13 +25,29 @@ const same = (a, b) => (typeof a === "number" && typeof b === "number"
 export const sameValues = (u, v) => !!u && !!v && Object.keys(v).length === Object.keys(u).length
   && Object.keys(v).every((k) => same(u[k], v[k]));
 
-const gridSize = (c) => (c.kind === "choice" ? c.values.length : c.n);
+const gridOf = (c) => (c.kind === "choice" ? c.values : c.grid);
 
 // grid position of a control's value, or -1 when it is off the grid
 export function gridIndex(c, v) {
-  if (c.kind === "choice") return c.values.findIndex((w) => same(v, w));
-  const i = Math.round((v - c.min) / c.grid_step);
-  return i >= 0 && i < c.n && same(c.min + i * c.grid_step, v) ? i : -1;
+  return gridOf(c).findIndex((w) => same(v, w));
+}
+
+// the grid value nearest to v (half-way: the upper one), as Slider.snap does in Python
+export function nearest(c, v) {
+  let best = c.grid[0];
+  for (const g of c.grid) if (Math.abs(g - v) <= Math.abs(best - v) + 1e-12) best = g;
+  return best;
+}
+
+// static page: where a slider moved to raw lands. The nearest grid value, unless that is
+// where it started and raw is one fine step away (an arrow key): then the next grid value
+// that way, so every key press moves the picture.
+export function snapSlider(c, raw, current) {
+  const v = nearest(c, raw);
+  if (!same(v, current) || same(raw, current) || Math.abs(raw - current) > 1.5 * c.step) return v;
+  const up = raw > current;
+  const next = up ? c.grid.find((g) => g > current + 1e-12) : [...c.grid].reverse().find((g) => g < current - 1e-12);
+  return next === undefined ? v : next;
 }
 
 // row-major over the controls, the last one fastest (FrameExplorer.frame_index); -1 if off grid
@@ -40,7 +56,7 @@ export function frameIndex(controls, values) {
   for (const c of controls) {
     const i = gridIndex(c, values[c.name]);
     if (i < 0) return -1;
-    index = index * gridSize(c) + i;
+    index = index * gridOf(c).length + i;
   }
   return index;
 }
@@ -48,11 +64,7 @@ export function frameIndex(controls, values) {
 // the grid state nearest to values (what the static page shows)
 export function snapValues(controls, values) {
   const out = { ...values };
-  for (const c of controls) {
-    if (c.kind !== "slider") continue;
-    const i = Math.min(c.n - 1, Math.max(0, Math.round((values[c.name] - c.min) / c.grid_step)));
-    out[c.name] = Number((c.min + i * c.grid_step).toFixed(c.decimals));
-  }
+  for (const c of controls) if (c.kind === "slider") out[c.name] = nearest(c, values[c.name]);
   return out;
 }
 
@@ -76,9 +88,10 @@ function render({ model, el }) {
   const readControl = (c) => {
     const { input } = parts[c.name];
     if (c.kind === "choice") return c.values[Number(input.value)];
-    const s = live ? c.step : c.grid_step;
-    const k = Math.round((Number(input.value) - c.min) / s);
-    return Number((c.min + k * s).toFixed(c.decimals));
+    const raw = Number(input.value);
+    if (!live) return snapSlider(c, raw, values[c.name]);
+    const k = Math.round((raw - c.min) / c.step);  // a kernel draws every lattice value
+    return Number((c.min + k * c.step).toFixed(c.decimals));
   };
   controls.forEach((c, k) => {
     const cid = `${id}-c${k}`;
@@ -89,7 +102,7 @@ function render({ model, el }) {
       input = h("select", { id: cid, class: "pgxp-select" });
       c.labels.forEach((t, i) => input.append(h("option", { value: String(i) }, t)));
     } else {
-      const [lo, hi, st] = c.kind === "choice" ? [0, c.values.length - 1, 1] : [c.min, c.max, c.grid_step];
+      const [lo, hi, st] = c.kind === "choice" ? [0, c.values.length - 1, 1] : [c.min, c.max, c.uniform ?? c.step];
       input = h("input", { type: "range", id: cid, class: "pgxp-range", min: lo, max: hi, step: st });
       out = h("output", { for: cid, class: "pgxp-readout", "aria-hidden": "true" });
     }

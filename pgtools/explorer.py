@@ -7,8 +7,9 @@ A :class:`FrameExplorer` is an :class:`anywidget.AnyWidget` built from a section
 function (``draw(**values) -> matplotlib.figure.Figure``) and a few controls:
 
 * :class:`Choice` -- one of a list of values (a drop-down, or a slider over the list);
-* :class:`Slider` -- a number in ``[min, max]``; the static page moves on a grid of
-  ``grid_step``, a live kernel also on the finer ``step``.
+* :class:`Slider` -- a number in ``[min, max]`` on a lattice of ``step``; the static page
+  snaps it to a precomputed ``grid`` (uniform, or denser where the picture changes fast), a live
+  kernel draws every lattice value.
 
 At construction, ``draw`` runs once for every point of the grid (the product of all controls'
 grids). Each figure is saved as SVG (vector, sharp on any HiDPI screen), deflate-compressed and
@@ -171,8 +172,8 @@ class Choice:
 class Slider:
     """A numeric control on ``[min, max]`` (any section; e.g. an inverse temperature in §4.5).
 
-    The static page offers the grid ``min, min + grid_step, ..., max`` (one precomputed frame per
-    point); a live kernel also draws the values on the finer lattice ``min + k * step``.
+    Every value is on the lattice ``min + k * step``; a live kernel draws any of them. The static
+    page has one precomputed frame per point of ``grid`` and snaps the slider to those points.
 
     Parameters
     ----------
@@ -180,53 +181,76 @@ class Slider:
         Keyword argument of ``draw`` that receives the value.
     min, max : float
         Range, ``min < max``.
-    grid_step : float
-        Spacing of the precomputed grid; ``(max - min) / grid_step`` must be a whole number.
+    step : float
+        Lattice spacing; ``(max - min) / step`` must be a whole number.
+    grid : None, float or sequence of float
+        The precomputed values: ``None`` for every lattice point; a number ``g`` (a multiple of
+        ``step`` dividing ``max - min``) for ``min, min + g, ..., max``; or an increasing sequence
+        of lattice points from ``min`` to ``max`` (e.g. denser where the picture changes fast).
     value : float, optional
         Initial value, on the grid; default ``min``.
     label : str, optional
         Visible label and accessible name; default: ``name``.
-    step : float, optional
-        Finer step a live kernel accepts; ``grid_step / step`` must be a whole number. Default:
-        ``grid_step`` (no off-grid values).
 
-    Integer ``min``, ``max``, ``grid_step`` and ``step`` make an integer slider.
+    Integer ``min``, ``max`` and ``step`` make an integer slider.
     """
 
     kind = "slider"
 
-    def __init__(self, name: str, min: float, max: float, grid_step: float,
-                 value: float | None = None, label: str | None = None,
-                 step: float | None = None):
+    def __init__(self, name: str, min: float, max: float, step: float, grid: Any = None,
+                 value: float | None = None, label: str | None = None):
         self.name = _name(name)
-        nums = {"min": min, "max": max, "grid_step": grid_step,
-                "step": grid_step if step is None else step}
+        nums = {"min": min, "max": max, "step": step}
         for k, v in nums.items():
             v = _scalar(v, f"{k} of {name!r}")
             if isinstance(v, (bool, str)):
                 raise ValueError(f"{k} of {name!r} must be a number; got {v!r}")
             nums[k] = v
         self.integer = all(isinstance(v, int) for v in nums.values())
-        self.min, self.max = nums["min"], nums["max"]
-        self.grid_step, self.step = nums["grid_step"], nums["step"]
+        self.min, self.max, self.step = nums["min"], nums["max"], nums["step"]
         if not self.min < self.max:
             raise ValueError(f"{name!r}: need min < max; got min={min!r}, max={max!r}")
-        if self.grid_step <= 0 or self.step <= 0:
-            raise ValueError(f"{name!r}: grid_step and step must be positive")
-        k = (self.max - self.min) / self.grid_step
+        if self.step <= 0:
+            raise ValueError(f"step of {name!r} must be positive; got {step!r}")
+        k = (self.max - self.min) / self.step
         if abs(k - round(k)) > 1e-9 * _max(1.0, k):
-            raise ValueError(f"grid_step of {name!r}: (max - min) / grid_step must be a whole "
-                             f"number; got {k!r}")
-        r = self.grid_step / self.step
-        if abs(r - round(r)) > 1e-9 * _max(1.0, r):
-            raise ValueError(f"step of {name!r}: grid_step / step must be a whole number; got {r!r}")
+            raise ValueError(f"step of {name!r}: (max - min) / step must be a whole number; "
+                             f"got {k!r}")
         self.decimals = 0 if self.integer else _decimals(self.step)
-        self.grid = [self._round(self.min + i * self.grid_step) for i in range(round(k) + 1)]
+        self.grid = self._make_grid(grid, round(k))
+        diffs = np.diff(self.grid)
+        self.uniform = (self._round(float(diffs[0])) if np.allclose(diffs, diffs[0], rtol=1e-9)
+                        else None)
         self.labels = [self.format(v) for v in self.grid]
         self.label = name if label is None else str(label)
         self.value = self.grid[0] if value is None else self.validate(value)
         if not self.on_grid(self.value):
             raise ValueError(f"value of {name!r} must be on the grid {self.grid}; got {value!r}")
+
+    def _make_grid(self, grid: Any, k: int) -> list:
+        if grid is None:
+            return [self._round(self.min + i * self.step) for i in range(k + 1)]
+        if isinstance(grid, (int, float, np.number)) and not isinstance(grid, bool):
+            g = float(grid)
+            r, m = g / self.step, (self.max - self.min) / g if g > 0 else math.nan
+            if not (g > 0 and abs(r - round(r)) <= 1e-9 * _max(1.0, r)
+                    and abs(m - round(m)) <= 1e-9 * _max(1.0, m)):
+                raise ValueError(f"grid of {self.name!r}: a spacing must be a positive multiple "
+                                 f"of step that divides max - min; got {grid!r}")
+            return [self._round(self.min + i * g) for i in range(round(m) + 1)]
+        if isinstance(grid, (str, bytes)) or not isinstance(grid, (Sequence, np.ndarray)):
+            raise ValueError(f"grid of {self.name!r} must be None, a spacing or a sequence; "
+                             f"got {grid!r}")
+        try:
+            out = [self.validate(v) for v in grid]
+        except ValueError as exc:
+            raise ValueError(f"grid of {self.name!r}: {exc}") from None
+        if len(out) < 2 or any(b <= a for a, b in itertools.pairwise(out)):
+            raise ValueError(f"grid of {self.name!r} must increase strictly; got {list(grid)}")
+        if not (_same(out[0], self.min) and _same(out[-1], self.max)):
+            raise ValueError(f"grid of {self.name!r} must run from min to max "
+                             f"({self.min} to {self.max}); got {out[0]} to {out[-1]}")
+        return out
 
     def _round(self, v: float) -> float | int:
         return round(v) if self.integer else round(float(v), self.decimals + 3)
@@ -236,11 +260,11 @@ class Slider:
         return f"{v:.{self.decimals}f}"
 
     def validate(self, value: Any) -> float | int:
-        """``value`` as stored (a lattice point of ``step`` in range), or ValueError naming it."""
+        """``value`` as stored (a lattice point in range), or ValueError naming the control."""
         if isinstance(value, (bool, str)) or not isinstance(value, (int, float, np.number)):
             raise ValueError(f"{self.name} must be a number; got {value!r}")
         v = float(value)
-        tol = 1e-9 * max(1.0, abs(self.max - self.min))
+        tol = 1e-9 * _max(1.0, abs(self.max - self.min))
         if not math.isfinite(v) or v < self.min - tol or v > self.max + tol:
             raise ValueError(f"{self.name} must be in [{self.min}, {self.max}]; got {value!r}")
         k = (v - self.min) / self.step
@@ -249,34 +273,41 @@ class Slider:
                              f"got {value!r}")
         return self._round(self.min + round(k) * self.step)
 
+    def _position(self, v: float) -> int | None:
+        for i, g in enumerate(self.grid):
+            if _same(g, v):
+                return i
+        return None
+
     def index(self, value: Any) -> int:
         """Grid position of ``value``; ValueError naming the control if it is off the grid."""
-        v = self.validate(value)
-        i = round((v - self.min) / self.grid_step)
-        if not _same(self.grid[i], v):
-            raise ValueError(f"{self.name}={value!r} is off the precomputed grid "
-                             f"(step {self.grid_step}); nearest: {self.snap(v)!r}")
+        i = self._position(self.validate(value))
+        if i is None:
+            raise ValueError(f"{self.name}={value!r} is off the precomputed grid; "
+                             f"nearest: {self.snap(value)!r}")
         return i
 
     def on_grid(self, value: Any) -> bool:
-        v = self.validate(value)
-        return _same(self.grid[round((v - self.min) / self.grid_step)], v)
+        return self._position(self.validate(value)) is not None
 
     def snap(self, value: float) -> float | int:
-        """The grid point nearest to ``value`` (clipped to the range), as the static page does."""
+        """The grid point nearest to ``value`` (clipped to the range), as the static page does;
+        half-way values go up, as in ``explorer.js``."""
         if isinstance(value, (bool, str)) or not isinstance(value, (int, float, np.number)):
             raise ValueError(f"{self.name} must be a number; got {value!r}")
-        if not math.isfinite(float(value)):
+        v = float(value)
+        if not math.isfinite(v):
             raise ValueError(f"{self.name} must be finite; got {value!r}")
-        # half-way values go up, as JavaScript's Math.round does in explorer.js
-        i = math.floor((float(value) - self.min) / self.grid_step + 0.5)
-        i = min(max(i, 0), len(self.grid) - 1)
-        return self.grid[i]
+        best = self.grid[0]
+        for g in self.grid[1:]:
+            if abs(g - v) <= abs(best - v) + 1e-12:
+                best = g
+        return best
 
     def spec(self) -> dict:
         return {"name": self.name, "label": self.label, "kind": "slider", "min": self.min,
-                "max": self.max, "grid_step": self.grid_step, "step": self.step,
-                "decimals": self.decimals, "n": len(self.grid)}
+                "max": self.max, "step": self.step, "grid": self.grid, "uniform": self.uniform,
+                "decimals": self.decimals}
 
 
 # --------------------------------------------------------------------------- figures, text

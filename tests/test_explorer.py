@@ -43,7 +43,7 @@ def toy_draw(kind="a", beta=1.0, k=2):
 
 def toy_controls():
     return [X.Choice("kind", [(LABELS["a"], "a"), (LABELS["b"], "b")], "b", label="kind"),
-            X.Slider("beta", 0.0, 1.0, 0.5, value=0.5, label="β", step=0.25),
+            X.Slider("beta", 0.0, 1.0, 0.25, grid=0.5, value=0.5, label="β"),
             X.Choice("k", [1, 2, 3], 2, style="slider")]
 
 
@@ -89,7 +89,8 @@ def test_size_and_initial_values(toy):
     assert toy.values == {"kind": "b", "beta": 0.5, "k": 2}
     specs = {c["name"]: c for c in toy._controls}
     assert specs["kind"]["labels"] == [LABELS["a"], LABELS["b"]]
-    assert specs["beta"]["n"] == 3 and specs["beta"]["decimals"] == 2
+    assert specs["beta"]["grid"] == [0.0, 0.5, 1.0] and specs["beta"]["uniform"] == 0.5
+    assert specs["beta"]["step"] == 0.25 and specs["beta"]["decimals"] == 2
 
 
 def test_figure_is_closed_after_each_frame():
@@ -108,9 +109,17 @@ def test_slider_snaps_to_nearest_grid_point_and_clips(toy):
 
 
 def test_integer_slider():
-    s = X.Slider("n", 10, 50, 20, step=10)
+    s = X.Slider("n", 10, 50, 10, grid=20)
     assert s.integer and s.grid == [10, 30, 50] and all(isinstance(v, int) for v in s.grid)
     assert s.snap(39) == 30 and s.validate(40.0) == 40 and s.format(40) == "40"
+    assert X.Slider("n", 1, 4, 1).grid == [1, 2, 3, 4]  # default grid: every lattice point
+
+
+def test_slider_with_an_explicit_uneven_grid():
+    s = X.Slider("left", 1, 100, 1, grid=[1, 2, 3, 5, 10, 40, 100], value=10)
+    assert s.uniform is None and s.index(40) == 5 and s.on_grid(3) and not s.on_grid(4)
+    # nearest grid point; half-way (7.5 between 5 and 10, 25 between 10 and 40) goes up
+    assert [s.snap(v) for v in (4, 7, 7.5, 24, 25, 99, 0)] == [5, 5, 10, 10, 40, 100, 1]
 
 
 def test_off_grid_value_has_no_stored_frame(toy):
@@ -150,10 +159,15 @@ def test_bad_values_raise_value_error_naming_the_argument(toy, call, pattern):
     (lambda: X.Choice("2k", [1]), "name must be a Python identifier"),
     (lambda: X.Choice("k", [("a", 1, 2)]), "a pair must be"),
     (lambda: X.Slider("b", 1.0, 0.0, 0.5), "need min < max"),
-    (lambda: X.Slider("b", 0.0, 1.0, 0.3), "grid_step of 'b'"),
-    (lambda: X.Slider("b", 0.0, 1.0, 0.5, step=0.2), "step of 'b'"),
+    (lambda: X.Slider("b", 0.0, 1.0, 0.3), r"step of 'b': \(max - min\) / step"),
+    (lambda: X.Slider("b", 0.0, 1.0, 0.2, grid=0.3), "grid of 'b': a spacing must be"),
+    (lambda: X.Slider("b", 0.0, 1.0, 0.25, grid=0.75), "grid of 'b': a spacing must be"),
     (lambda: X.Slider("b", 0.0, 1.0, -0.5), "must be positive"),
-    (lambda: X.Slider("b", 0.0, 1.0, 0.5, value=0.25, step=0.25), "on the grid"),
+    (lambda: X.Slider("b", 0.0, 1.0, 0.25, grid=0.5, value=0.25), "on the grid"),
+    (lambda: X.Slider("b", 0, 10, 1, grid=[0, 5, 3, 10]), "must increase strictly"),
+    (lambda: X.Slider("b", 0, 10, 1, grid=[0, 5]), "must run from min to max"),
+    (lambda: X.Slider("b", 0, 10, 2, grid=[0, 5, 10]), r"grid of 'b': b must be 0 \+ a multi"),
+    (lambda: X.Slider("b", 0, 10, 1, grid="0, 10"), "must be None, a spacing or a sequence"),
     (lambda: X.Slider("b", 0.0, float("inf"), 0.5), "max of 'b' must be finite"),
     (lambda: X.FrameExplorer(toy_draw, [], label="t"), "controls must be a non-empty"),
     (lambda: X.FrameExplorer(toy_draw, [X.Choice("k", [1]), X.Choice("k", [2])], label="t"),
@@ -228,9 +242,10 @@ const m = await import(pathToFileURL(process.argv[1]).href);
 const q = JSON.parse(readFileSync(0, "utf8"));
 const index = q.states.map((v) => m.frameIndex(q.controls, v));
 const snapped = q.states.map((v) => m.snapValues(q.controls, v));
+const steps = q.moves.map(([raw, cur]) => m.snapSlider(q.uneven, raw, cur));
 const svg = await m.inflate(q.frame);
 const url = m.svgUrl("<svg>a b#</svg>");
-process.stdout.write(JSON.stringify({ index, snapped, svg, url }));
+process.stdout.write(JSON.stringify({ index, snapped, steps, svg, url }));
 """
 
 
@@ -244,7 +259,12 @@ def test_javascript_keys_and_decoding_agree_with_python(toy, variant, tmp_path):
         js.write_text(X.FrameExplorer._esm, encoding="utf-8")
     states = [dict(zip(("kind", "beta", "k"), s)) for s in GRID]
     off = [{"kind": "a", "beta": 0.25, "k": 1}, {"kind": "b", "beta": 0.75, "k": 3}]
-    query = {"controls": toy._controls, "states": states + off, "frame": toy._frames[5]}
+    uneven = X.Slider("left", 1, 100, 1, grid=[1, 2, 3, 5, 10, 40, 100], value=10)
+    # (raw value the slider moved to, value before): a drag lands on the nearest grid point; a
+    # key press (one fine step) goes on to the next grid point that way
+    moves = [[11, 10], [9, 10], [30, 10], [24, 10], [4, 3], [2, 3], [100, 100], [99, 100]]
+    query = {"controls": toy._controls, "states": states + off, "frame": toy._frames[5],
+             "uneven": uneven.spec(), "moves": moves}
     proc = subprocess.run([node, "--input-type=module", "-e", NODE_SCRIPT, str(js)],
                           input=json.dumps(query), capture_output=True, text=True, timeout=30,
                           check=False)
@@ -256,6 +276,8 @@ def test_javascript_keys_and_decoding_agree_with_python(toy, variant, tmp_path):
     assert [got["beta"] for got in out["snapped"]] == \
         [toy.controls[1].snap(s["beta"]) for s in states + off]
     assert [got["beta"] for got in out["snapped"][-2:]] == [0.5, 1.0]
+    assert out["steps"] == [40, 5, 40, 10, 5, 2, 100, 40]
+    assert [uneven.snap(raw) for raw, _ in moves[2:4]] == out["steps"][2:4]  # drags: nearest
     assert out["svg"] == X.decode_frame(toy._frames[5])
     assert out["url"] == "data:image/svg+xml;charset=utf-8,%3Csvg%3Ea%20b%23%3C%2Fsvg%3E"
 

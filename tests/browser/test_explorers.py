@@ -50,9 +50,7 @@ SECTIONS = sorted({m.group(1) for p in PAGES if (m := re.search(r"\b4_(\d)", p))
 
 
 def _grid(c: dict) -> list:
-    if c["kind"] == "choice":
-        return list(c["values"])
-    return [c["min"] + i * c["grid_step"] for i in range(c["n"])]
+    return list(c["values"] if c["kind"] == "choice" else c["grid"])
 
 
 def _expected_index(state: dict, values: dict) -> int:

@@ -109,7 +109,7 @@ def curve(beta):
     ax.set_title(f"beta = {beta:.2f}")
     return fig
 
-FrameExplorer(curve, [Slider("beta", 0.0, 1.0, 0.5, step=0.25)], label="live")
+FrameExplorer(curve, [Slider("beta", 0.0, 1.0, 0.25, grid=0.5)], label="live")
 '''
 
 NUMERIC_WRONG, NUMERIC_RIGHT = "3", "3/2"
