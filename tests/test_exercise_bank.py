@@ -32,7 +32,7 @@ NOTEBOOKS = {
     "4.6": "book/4_6_case_studies.ipynb",
 }
 # Sections whose notebook shows its exercises from the bank (the rest still to be converted).
-CONVERTED: tuple[str, ...] = ("4.4",)
+CONVERTED: tuple[str, ...] = ("4.4", "4.5")
 ENTRIES = bank.entries()
 IDS = [e.id for e in ENTRIES]
 
