@@ -28,10 +28,13 @@ def _unmasked(rewards, mask, gamma):
 
 EXERCISES = (
     numeric(
-        "4.6/uniform-value", "ex-4-6-1", "Value of the uniform policy on FrozenLake",
-        0.0139, decimals=4,
-        close=[(0.7442, r"That is the optimal value $J^\star$, not the uniform policy's.")],
-        hints=[r"$\theta = 0$ is the uniform policy; use `pg.exact_objective`."]),
+        "4.6/uniform-value", "ex-4-6-1", "Value of the uniform policy in 20 steps",
+        0.012445, digits=3,
+        close=[(0.0139, "That is the value with all $H = 100$ steps."),
+               (0.1991, (r"That is the optimal value $J^\star$ for $H = 20$, not the uniform "
+                        "policy's."))],
+        hints=["`mdp.replace(horizon=20)` is the same lake with episodes cut to 20 steps.",
+               r"$\theta = 0$ is the uniform policy; use `pg.exact_objective`."]),
     numeric(
         "4.6/hardest-cell", "ex-4-6-2", "Frozen cell with the lowest optimal value",
         6, decimals=0,
