@@ -175,7 +175,7 @@ def test_exercise_rhythm(open_page, path):
     page, _ = open_page(f"{path}.html")
     seq = page.evaluate(_ORDER)
     shown = [x[1] for x in seq if x[0] == "box"]
-    section = re.search(r"4_(\d)_", path).group(1)
+    section = re.search(r"4_(\d+)_", path).group(1)
     assert shown == [e.id for e in bank.section(f"4.{section}")], shown
     for k, (kind, exercise_id, has_prompt) in enumerate(seq):
         if kind != "box":
@@ -253,7 +253,7 @@ def test_no_answer_is_visible(open_page, path):
     text = " ".join(page.evaluate(_VISIBLE_TEXT))
     for word in _GIVEAWAYS:
         assert word not in text, f"{path}: {word!r} visible"
-    section = "4." + re.search(r"4_(\d)_", path).group(1)
+    section = "4." + re.search(r"4_(\d+)_", path).group(1)
     for entry in bank.section(section):
         if entry.kind != "numeric":
             continue
