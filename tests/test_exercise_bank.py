@@ -95,7 +95,8 @@ def test_get_names_the_argument():
 def test_box_builds_without_prompt_and_keeps_its_secret(exercise_id):
     box = ex.show(exercise_id)
     assert box.show_prompt is False and box.exercise_id == exercise_id
-    state = json.dumps(box.get_state(), default=str, ensure_ascii=False)
+    traits = {k: v for k, v in box.get_state().items() if k not in ("_esm", "_css")}
+    state = json.dumps(traits, default=str, ensure_ascii=False)  # the page's copy
     spec = box._decoded
     if spec["kind"] in ("numeric", "vector"):
         for v in np.atleast_1d(spec["answer"]):
@@ -163,11 +164,16 @@ def mini():
     return mdp, pg.TabularSoftmax(4, 3)
 
 
-def test_4_1_start_value(mini):
+def test_4_1_two_step_value(mini):
     mdp, policy = mini
-    assert_key("4.1/start-value", pg.exact_objective(mdp, policy, np.zeros((4, 3))))
-    J_star = float(mdp.mu0 @ pg.optimal_values(mdp).V[0])
-    assert_near_miss("4.1/start-value", J_star, "optimum")
+    two = mdp.replace(horizon=2)
+    # the value of the uniform policy over two steps, by enumerating its trajectories
+    enum = pg.enumerate_trajectories(two, policy, np.zeros((4, 3)))
+    assert_key("4.1/two-step-value", enum.probs @ enum.trajectories.rewards.sum(axis=1))
+    assert_near_miss("4.1/two-step-value", pg.exact_objective(mdp, policy, np.zeros((4, 3))),
+                     "H = 5")
+    assert_near_miss("4.1/two-step-value", float(two.mu0 @ pg.optimal_values(two).V[0]),
+                     "optimum")
 
 
 def test_4_1_steps_to_90(mini):

@@ -24,10 +24,13 @@ def _probs_cases(rng):
 
 EXERCISES = (
     numeric(
-        "4.1/start-value", "ex-4-1-1", "Value of the uniform policy",
-        1.7178, decimals=4,
-        close=[(2.8123, r"That is $J^\star$, the optimum. We asked for the starting value.")],
-        hints=["It is printed by the first code cell of the miniature experiment."]),
+        "4.1/two-step-value", "ex-4-1-1", "Value of the uniform policy over two steps",
+        0.641090, decimals=4,
+        close=[(1.7178, "That is the value over all $H = 5$ steps."),
+               (1.0414, (r"That is $J^\star$, the optimum for $H = 2$, not the uniform "
+                        "policy's value."))],
+        hints=["`mdp.replace(horizon=2)` is the same MDP, stopped after two steps.",
+               r"Then `pg.exact_objective` at $\theta_0 = 0$, the uniform policy."]),
     numeric(
         "4.1/steps-to-90", "ex-4-1-2", "First iteration that closes 90% of the gap",
         126, decimals=0,
