@@ -16,6 +16,7 @@ theta_{t+1} = theta_t + eta * (one of the two), for one or several starting poin
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import NamedTuple
 
@@ -138,6 +139,9 @@ def softmax_bandit_ascent(r, eta, steps, theta0=None, tau=0.0, method="pg"):
         raise ValueError(f"theta0 must have shape ({K},) or (B, {K}); got {theta.shape}")
     best = r.max()
     J_star = tau * np.log(np.exp((r - best) / tau).sum()) + best if tau else best
+    if theta.ndim == 1:
+        gaps, reg, theta = _ascent_one(r, float(eta), steps, theta, tau, method, best, J_star)
+        return BanditRun(gaps, reg, theta)
     lead = theta.shape[:-1]
     gaps = np.empty(lead + (steps + 1,))
     reg = np.empty(lead + (steps + 1,))
@@ -149,3 +153,39 @@ def softmax_bandit_ascent(r, eta, steps, theta0=None, tau=0.0, method="pg"):
         if t < steps:
             theta = theta + eta * d
     return BanditRun(gaps, reg, theta)
+
+
+def _ascent_one(r, eta, steps, theta, tau, method, best, J_star):
+    """The loop of :func:`softmax_bandit_ascent` for one start, on Python floats.
+
+    The same arithmetic as :func:`_direction` (max-shifted softmax, Eq. (4.8.5) or (4.8.6)),
+    written for K numbers: for K <= 10 arms numpy's per-call overhead dominates, and this is
+    several times faster (the tests compare the two paths).
+    """
+    K = r.size
+    rr = [float(x) for x in r]
+    th = [float(x) for x in theta]
+    gaps = np.empty(steps + 1)
+    reg = np.empty(steps + 1)
+    exp, log = math.exp, math.log
+    npg = method == "npg"
+    for t in range(steps + 1):
+        m = max(th)
+        e = [exp(x - m) for x in th]
+        tot = sum(e)
+        p = [x / tot for x in e]
+        if tau:
+            logz = log(tot)
+            u = [rr[k] - tau * (th[k] - m - logz) for k in range(K)]
+        else:
+            u = rr
+        J = sum(p[k] * u[k] for k in range(K))
+        gaps[t] = best - sum(p[k] * rr[k] for k in range(K))
+        reg[t] = J_star - J
+        if t < steps:
+            if npg:
+                mean = sum(u) / K
+                th = [th[k] + eta * (u[k] - mean) for k in range(K)]
+            else:
+                th = [th[k] + eta * p[k] * (u[k] - J) for k in range(K)]
+    return gaps, reg, np.array(th)

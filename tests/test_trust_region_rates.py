@@ -185,3 +185,16 @@ def test_discounted_validation():
         npg_discounted(mdp, 1.0, 3, theta0=np.zeros(3))
     with pytest.raises(ValueError, match="theta"):
         discounted_gradient(mdp, pol, np.zeros(3))
+
+
+@pytest.mark.parametrize(("method", "tau"), [("pg", 0.0), ("npg", 0.0), ("pg", 0.2),
+                                             ("npg", 0.3)])
+def test_bandit_single_start_path_equals_batch_path(method, tau):
+    th0 = np.array([0.5, -1.0, 2.0, 0.0])
+    r = np.array([0.3, 1.0, 0.1, 0.7])
+    one = softmax_bandit_ascent(r, 0.4, 300, theta0=th0, tau=tau, method=method)
+    batch = softmax_bandit_ascent(r, 0.4, 300, theta0=th0[None], tau=tau, method=method)
+    assert np.allclose(one.gaps, batch.gaps[0], rtol=1e-10, atol=1e-13)
+    assert np.allclose(one.regularised_gaps, batch.regularised_gaps[0], rtol=1e-10,
+                       atol=1e-13)
+    assert np.allclose(one.theta, batch.theta[0], rtol=1e-10, atol=1e-12)
