@@ -95,7 +95,6 @@ assets: $(NODE_STAMP)
 	cp web/node_modules/requirejs/require.js $(VENDOR)/requirejs/
 	cp -r web/node_modules/@jupyter-widgets/html-manager/dist $(VENDOR)/@jupyter-widgets/html-manager/
 	rm -f $(VENDOR)/@jupyter-widgets/html-manager/dist/*.map
-	$(PYTHON) tools/patch_vendor.py $(VENDOR)/@jupyter-widgets/html-manager/dist/embed-amd.js
 	cp -r web/node_modules/anywidget/dist $(VENDOR)/anywidget/
 	cp web/node_modules/mathjax/es5/tex-mml-chtml.js $(VENDOR)/mathjax/
 	cp -r web/node_modules/mathjax/es5/output/chtml/fonts/woff-v2 $(VENDOR)/mathjax/output/chtml/fonts/

@@ -103,7 +103,7 @@ class PageLog:
     """What happened while a page was open: console errors, page errors, bad requests."""
 
     console_errors: list[str] = field(default_factory=list)
-    console_warnings: list[str] = field(default_factory=list)
+    console_warnings: list[tuple[str, str]] = field(default_factory=list)  # (text, script url)
     page_errors: list[str] = field(default_factory=list)
     off_host: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -130,12 +130,25 @@ def isolated_page(browser, allowed, viewport=(1280, 900)):
     ctx.route("**/*", route)
     page = ctx.new_page()
     page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
-    page.on("console", lambda m: m.type == "warning" and log.console_warnings.append(m.text))
+    page.on("console", lambda m: m.type == "warning" and log.console_warnings.append(
+        (m.text, m.location.get("url", ""))))
     page.on("pageerror", lambda e: log.page_errors.append(str(e)))
     page.on("request", lambda r: setattr(log, "requests", log.requests + 1))
     page.on("requestfailed", lambda r: log.failed.append(f"{r.url} ({r.failure})"))
     page.on("response", lambda r: r.status >= 400 and log.failed.append(f"{r.url} ({r.status})"))
     return ctx, page, log
+
+
+# Every widget view saved in the page has rendered: each view's output area holds an ipywidgets
+# box (.widget-container / .widget-box) or a pgtools anywidget root (.pgx, .pgxp).
+RENDERED_ALL = """() => {
+  const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
+  let done = 0;
+  views.forEach(v => {  // the manager renders each view into a sibling of its script tag
+    if (v.parentElement.querySelector(
+        '.widget-container, .widget-box, .widget-inline-hbox, .pgx, .pgxp')) done += 1; });
+  return done >= views.length;
+}"""
 
 
 @pytest.fixture
@@ -151,10 +164,9 @@ def open_page(browser, base_url):
         if wait_widgets and page.locator(
                 'script[type="application/vnd.jupyter.widget-state+json"]').count():
             # ipywidgets boxes, or the roots of pgtools' anywidgets (exercises .pgx, explorers
-            # .pgxp), which the static manager wraps in a "jupyter-widgets-disconnected" element
-            page.wait_for_selector(".jupyter-widgets, .widget-container, .widget-box, .pgx, .pgxp",
-                                   timeout=15000)
-            page.wait_for_timeout(300)
+            # .pgxp), which the static manager wraps in a "jupyter-widgets-disconnected" element.
+            # Wait until every saved view has rendered its root (an event, not a fixed time).
+            page.wait_for_function(RENDERED_ALL, timeout=15000)
         _wait_for_mathjax(page)
         return page, log
 

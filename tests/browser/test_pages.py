@@ -13,7 +13,7 @@ import re
 import pytest
 import yaml
 
-from .conftest import ROOT, SHOTS, toc_pages
+from .conftest import RENDERED_ALL, ROOT, SHOTS, toc_pages
 
 PAGES = toc_pages()
 
@@ -58,8 +58,16 @@ def test_page_renders_offline(open_page, path):
     assert not log.off_host, f"{path}: requests left the serving host: {log.off_host}"
     assert not log.failed, f"{path}: failed requests: {log.failed}"
     assert not log.page_errors, f"{path}: uncaught page errors: {log.page_errors}"
-    # html-manager's bundled ajv warned about union types on every page (tools/patch_vendor.py)
-    assert not [w for w in log.console_warnings if "allowUnionTypes" in w], log.console_warnings
+    # Every page with widgets logs "strict mode: use allowUnionTypes ..." twice. It comes from
+    # the ajv that @jupyter-widgets/html-manager 1.0.15 (the latest release, pinned in
+    # web/package-lock.json) bundles and runs in strict mode on the widget-state schema, with no
+    # option to pass; patching the bundle to allow union types stops the widgets rendering. Any
+    # other warning, or this one from anywhere else, fails the test.
+    foreign = [(text, url) for text, url in log.console_warnings
+               if not ("allowUnionTypes" in text
+                       and url.split("?")[0].endswith(
+                           "@jupyter-widgets/html-manager/dist/embed-amd.js"))]
+    assert not foreign, f"{path}: console warnings: {foreign}"
     assert not _unexpected(log.console_errors), f"{path}: console errors: {log.console_errors}"
 
     text = page.locator("main, article, .bd-article").first.inner_text()
@@ -81,9 +89,7 @@ def test_page_renders_offline(open_page, path):
     assert not broken, f"{path}: images that did not load: {broken}"
 
     if page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count():
-        n = page.locator(".jupyter-widgets").count()
-        assert n > 0, f"{path}: widget state saved but no widget rendered"
-        assert page.locator(".jupyter-widgets .widget-html-content, .jupyter-widgets *").count() > 0
+        assert page.evaluate(RENDERED_ALL), f"{path}: a saved widget view did not render"
 
 
 @pytest.mark.browser
