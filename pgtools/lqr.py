@@ -328,20 +328,30 @@ class LQRTrajectories:
         return reward_to_go(self.rewards)
 
 
+def _rows_times(X, M):
+    """X @ M for X of shape (..., k): one 2-D product over all leading axes."""
+    return (X.reshape(-1, X.shape[-1]) @ M).reshape(X.shape[:-1] + (M.shape[1],))
+
+
 def _simulate(problem, K, sigma, x0, eps, noise):
-    """Roll the dynamics forward; eps (H, n, m) and noise (H, n, nx) are time-major."""
+    """Roll the dynamics forward; eps (H, n, m) and noise (H, n, nx) are time-major.
+
+    One pass over time on (n, .) arrays that stay in cache: u_t = K x_t + sigma * eps_t,
+    r_t = -(x_t^T Q x_t + u_t^T R u_t), x_{t+1} = A x_t + B u_t + w_t.
+    """
     H, n = eps.shape[:2]
     X = np.empty((H, n, problem.state_dim))
     U = np.empty((H, n, problem.act_dim))
+    r = np.empty((H, n))
+    A_T, B_T, K_T, Q, R = problem.A.T, problem.B.T, K.T, problem.Q, problem.R
     x = x0
-    A_T, B_T, K_T = problem.A.T, problem.B.T, K.T
     for t in range(H):
         X[t] = x
-        u = x @ K_T + sigma * eps[t]
+        u = x @ K_T
+        u += sigma * eps[t]
         U[t] = u
+        r[t] = -(np.einsum("ni,ni->n", x @ Q, x) + np.einsum("ni,ni->n", u @ R, u))
         x = x @ A_T + u @ B_T + noise[t]
-    r = -(np.einsum("tni,ij,tnj->tn", X, problem.Q, X, optimize=True)
-          + np.einsum("tni,ij,tnj->tn", U, problem.R, U, optimize=True))
     return LQRTrajectories(X.transpose(1, 0, 2), U.transpose(1, 0, 2), r.T,
                            eps.transpose(1, 0, 2), noise.transpose(1, 0, 2))
 
@@ -385,11 +395,13 @@ def sample_lqr_trajectories(problem, policy, theta, n, rng):
     F0, FN = _factor_psd(problem.x0_cov), _factor_psd(problem.noise_cov)
     x0 = rng.standard_normal((n, F0.shape[0])) @ F0
     eps = rng.standard_normal((H, n, m))
-    if FN.shape[0]:
-        z = rng.standard_normal((H, n, FN.shape[0]))
-        noise = (z.reshape(-1, FN.shape[0]) @ FN).reshape(H, n, nx)
-    else:
+    if FN.shape[0] == 0:
         noise = np.zeros((H, n, nx))
+    elif FN.shape[0] == nx and np.allclose(FN, np.diag(np.diag(FN))):
+        noise = rng.standard_normal((H, n, nx))
+        noise *= np.diag(FN)                                       # diagonal: a scaling
+    else:
+        noise = _rows_times(rng.standard_normal((H, n, FN.shape[0])), FN)
     return _simulate(problem, K, sigma, x0, eps, noise)
 
 
