@@ -86,8 +86,11 @@ def plot_cartpole(curves, labels):
         for k in range(ret.shape[1]):
             ok = grid <= cum[-1, k]
             ys[k, ok] = np.interp(grid[ok], cum[:, k], ret[:, k])
-        med = np.nanmedian(ys, axis=0)
-        q1, q3 = np.nanpercentile(ys, [25, 75], axis=0)
+        live = ~np.all(np.isnan(ys), axis=0)        # some seed still running
+        med = np.full(grid.size, np.nan)
+        q1, q3 = med.copy(), med.copy()
+        med[live] = np.nanmedian(ys[:, live], axis=0)
+        q1[live], q3[live] = np.nanpercentile(ys[:, live], [25, 75], axis=0)
         ax.plot(grid, med, color=col, label=lab)
         ax.fill_between(grid, q1, q3, color=col, alpha=0.25, lw=0)
     ax.axhline(475, color="k", ls="--", lw=1, label="475")
