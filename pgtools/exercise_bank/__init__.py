@@ -27,7 +27,8 @@ from typing import Any
 __all__ = ["SECTIONS", "Entry", "choice", "code", "entries", "get", "numeric", "section",
            "vector"]
 
-SECTIONS = ("4.1", "4.2", "4.3", "4.4", "4.5", "4.6", "4.7", "4.8", "4.9")
+SECTIONS = ("4.1", "4.2", "4.3", "4.4", "4.5", "4.6", "4.7", "4.8", "4.9", "4.10", "4.11",
+            "4.12")
 KINDS = ("numeric", "vector", "choice", "code")
 _ID = re.compile(r"^(\d+\.\d+)/[a-z0-9]+(-[a-z0-9]+)*$")
 _LABEL = re.compile(r"^ex-[a-z0-9-]+$")
