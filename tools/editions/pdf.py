@@ -101,7 +101,7 @@ def prepare_page(soup, name: str, pid: str, href, key_labels: set[str]):
     """The article of one built page, made printable; returns ``(article, title, sections)``."""
     states = _widget_kinds(soup)
     art = article(soup)
-    for t in art.select("a.headerlink, button, .toggle-button, .copybtn"):
+    for t in art.select("a.headerlink, button, .toggle-button, .copybtn, .pgbook-install"):
         t.decompose()
     for d in art.select("details.hide.above-input, details.above-input"):
         d.decompose()  # code the web page hides behind "show code cell source"
