@@ -63,6 +63,28 @@ notebooks: setup
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=180 --ExecutePreprocessor.kernel_name=python3 $(NOTEBOOKS)
 
+# The three editions (issue 14, tools/editions/). The key and the PDF are made from the built
+# HTML book, which is built first when it is missing or older than its sources.
+BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.ipynb book/*.md book/*.bib book/_ext/*.py) \
+  $(shell find pgtools web/site -type f -not -path '*/__pycache__/*' -not -path '$(VENDOR)/*' \
+    -not -path '$(WHEELS)/*' 2>/dev/null)
+.PHONY: key pdf student
+
+$(BUILD)/index.html: $(BOOK_SOURCES)
+	$(MAKE) --no-print-directory book
+
+## make key: the instructor's key, _build/html/key.html (every exercise: prompt, answer, solution)
+key: setup $(BUILD)/index.html
+	$(BIN)/python -m tools.editions.key
+
+## make pdf: the whole book in one PDF, _build/pdf/book.pdf (printed by Chromium, the key last)
+pdf: setup $(BUILD)/index.html
+	$(BIN)/python -m tools.editions.pdf
+
+## make student: the student edition, _build/student/html and _build/student/notebooks
+student: setup assets
+	$(BIN)/python -m tools.editions.student
+
 ## make bench: speed figures (printed, never asserted in unit tests)
 bench: setup
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
