@@ -100,3 +100,12 @@ def is_subsequence(needle: list[str], hay: list[str]) -> bool:
 def contains_run(run: list[str], hay: list[str]) -> bool:
     n = len(run)
     return any(hay[i:i + n] == run for i in range(len(hay) - n + 1))
+
+
+def book_entries() -> list:
+    """The exercise bank's entries whose section is a page of the book (in _toc.yml)."""
+    from pgtools import exercise_bank as bank
+
+    pages = all_pages()
+    return [e for e in bank.entries()
+            if any(p.startswith("book/" + e.section.replace(".", "_") + "_") for p in pages)]

@@ -13,9 +13,7 @@ import textwrap
 
 import pytest
 
-from pgtools import exercise_bank as bank
-
-from .conftest import KEY, SITE, all_pages, need, soup, words
+from .conftest import KEY, SITE, all_pages, book_entries, need, soup, words
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +42,7 @@ def test_every_exercise_once_in_book_order(key):
     labels = [it["id"].removeprefix("key-") for it in items]
     expected = [label for _, label, _, _ in _boxes()]
     assert labels == expected
-    assert len(expected) >= len({e.label for e in bank.entries()})
+    assert len(expected) >= len({e.label for e in book_entries()})
     print(f"\nkey: {len(items)} exercises")
 
 
@@ -77,7 +75,7 @@ def _shown(item, entry):
 
 
 def test_answers_are_the_banks(key):
-    for entry in bank.entries():
+    for entry in book_entries():
         item = key.select_one(f"#key-{entry.label}")
         assert item is not None, f"{entry.id}: its exercise {entry.label} is not in the key"
         box = _shown(item, entry)
