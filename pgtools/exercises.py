@@ -14,8 +14,14 @@ Four widgets, all :class:`anywidget.AnyWidget` subclasses:
 * :class:`CodeExercise` -- the reader writes a function; *Check* runs it against a reference on
   randomised cases (needs a running kernel; the static page says how to get one).
 
+The book's exercises live in :mod:`pgtools.exercise_bank`; :func:`show` builds the answer box of
+one by id (``show("4.3/importance-weight")``), with no prompt of its own (the page's exercise box
+states it, with the precision it wants), and :func:`confirm` checks a notebook's computation
+against the key without showing it. A numeric or vector answer that is right but rounded more
+coarsely than asked gets "Right, but rounded too coarsely: give ...".
+
 The first three grade in JavaScript (``exercises.js``, stored in the widget state), so they work in
-the static book with no kernel. Every exercise also has a Python ``.check(...)`` that applies the
+the static book with no kernel; they check on *Check* or Enter. Every exercise also has a Python ``.check(...)`` that applies the
 same rules and returns a :class:`Feedback`; ``tests/exercise_cases.json`` runs both graders on the
 same cases so they cannot drift apart.
 
