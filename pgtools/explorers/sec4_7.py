@@ -127,7 +127,8 @@ def draw(mu=0.0, sigma=1.0):
     kl_pq = gaussian_mixture_kl(mu, sigma, w, m, s, "p||q")
     kl_qp = gaussian_mixture_kl(mu, sigma, w, m, s, "q||p")
     x = np.linspace(-10, 7, 300)
-    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    fig, ax = plt.subplots(figsize=(6.4, 3.4), layout="none")
+    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.15, top=0.90)  # fixed margins
     ax.fill_between(x, mixture_pdf(x), color="0.85", label="q (mixture)")
     ax.plot(x, _normal(x, mu, sigma), color="C0", label=f"p = N({mu:g}, {sigma:g}²)")
     ax.set_ylim(0, 0.85)

@@ -118,7 +118,8 @@ def draw(method="pg", bad=4):
     gaps = explorer_runs()
     j = BAD_LOGITS.index(int(bad))
     t = np.unique(np.geomspace(1, STEPS, 300).astype(int))   # points drawn (log-spaced)
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="none")
+    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.15, top=0.90)  # fixed margins
     for i, (_, m) in enumerate(METHODS):
         if m != method:
             ax.plot(t, np.maximum(gaps[i, j, t], 1e-12), color="0.75", lw=1)

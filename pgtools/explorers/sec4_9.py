@@ -8,7 +8,8 @@ CartPole :func:`pgtools.gym.ppo.train_ppo`. This module holds
   ``book/4_9_trpo_ppo.ipynb``;
 * :func:`make_explorer` and its callback :func:`draw`: the true change J(theta_s) - J(theta_old)
   and the TRPO and PPO-clip surrogates along the natural-gradient line theta_s = theta_old + s x,
-  for a chosen clip range; a :class:`pgtools.explorer.FrameExplorer` (15 frames).
+  x the natural step whose quadratic KL model is 0.01, for a chosen clip range; a
+  :class:`pgtools.explorer.FrameExplorer` (15 frames).
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ import functools
 
 import numpy as np
 
-from pgtools.exact import exact_objective
+from pgtools.exact import exact_gradient, exact_objective
 from pgtools.examples import random_mdp
 from pgtools.kl import trajectory_kl
-from pgtools.natural import natural_gradient
+from pgtools.natural import natural_gradient, natural_step_size
 from pgtools.policies import TabularSoftmax
 from pgtools.surrogate import surrogate_objective
 
@@ -28,7 +29,7 @@ __all__ = ["CLIPS", "STEPS", "describe", "draw", "explorer_curves", "explorer_pr
            "make_explorer", "plot_bound", "plot_cartpole", "plot_clip"]
 
 CLIPS = (0.1, 0.2, 0.3)
-STEPS = (0, 1, 2, 3, 4)
+STEPS = (0, 1, 2, 4, 8)
 
 
 def plot_clip(eps=0.2):
@@ -113,6 +114,7 @@ def explorer_curves():
     """s (fine grid), J - J_old, L_trpo, L_clip for every CLIPS, KL and max |Lambda - 1|."""
     mdp, policy, old = explorer_problem()
     x = natural_gradient(mdp, policy, old)
+    x = natural_step_size(exact_gradient(mdp, policy, old), x, 0.01) * x  # KL model = 0.01
     s = np.linspace(0.0, max(STEPS), 81)
     line = old + s[:, None, None] * x
     truth = exact_objective(mdp, policy, line) - exact_objective(mdp, policy, old)
@@ -147,13 +149,14 @@ def draw(eps=0.2, s=1):
     grid, truth, trpo, clip, kl, ratio = explorer_curves()
     e = CLIPS.index(float(eps))
     i = int(np.argmin(np.abs(grid - float(s))))
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="none")
+    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.15, top=0.90)  # fixed margins
     ax.plot(grid, truth, color="k", label="J(θ_s) − J(θ_old)")
     ax.plot(grid, trpo, color="C0", ls="--", label="TRPO surrogate")
     ax.plot(grid, clip[e], color="C1", label=f"PPO-clip surrogate, ε = {eps:g}")
     ax.axvline(grid[i], color="0.5", lw=1)
     ax.set_title(f"s = {grid[i]:g}: KL = {kl[i]:.3f}, max |Λ − 1| = {ratio[i]:.2f}")
-    ax.set_xlabel("step s along the natural gradient")
+    ax.set_xlabel("s (s = 1: the natural step with ½ΔᵀFΔ = 0.01)")
     ax.set_ylabel("change of the objective")
     ax.legend(loc="upper left")
     return fig
@@ -170,6 +173,7 @@ def make_explorer():
 
     explorer_curves()
     eps = Choice("eps", list(CLIPS), 0.2, label="clip range ε")
-    s = Choice("s", list(STEPS), 1, label="step s along the natural gradient", style="slider")
+    s = Choice("s", list(STEPS), 1, label="step s along the natural gradient (in δ = 0.01 steps)",
+               style="slider")
     return FrameExplorer(draw, [eps, s], describe=describe,
                          label="Explorer: TRPO and PPO surrogates against the truth")
