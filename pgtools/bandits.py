@@ -4,11 +4,11 @@ A K-armed bandit with mean rewards r is the one-state, horizon-1 FiniteMDP; with
 pi_theta = softmax(theta) its objective is J(theta) = pi_theta . r. We add the entropy bonus of
 Mei et al. (2020), J_tau(theta) = pi_theta . (r - tau log pi_theta), tau >= 0. Then
 
-    grad J_tau(theta) = pi_theta * (r - tau log pi_theta - J_tau(theta))        (Eq. (4.8.5))
+    grad J_tau(theta) = pi_theta * (r - tau log pi_theta - J_tau(theta))
 
 (elementwise product), and the Fisher matrix diag(pi) - pi pi^T gives the natural gradient
 
-    F^+ grad J_tau = (r - tau log pi) - mean_a (r - tau log pi)                 (Eq. (4.8.6))
+    F^+ grad J_tau = (r - tau log pi) - mean_a (r - tau log pi)
 
 (the minimum-norm solution; any constant may be added). :func:`softmax_bandit_ascent` runs
 theta_{t+1} = theta_t + eta * (one of the two), for one or several starting points at once.
@@ -56,7 +56,7 @@ def _direction(r, theta, tau, method):
 
 
 def softmax_bandit_gradient(r, theta, tau=0.0, method="pg"):
-    """grad J_tau(theta) (Eq. (4.8.5)) or its natural version F^+ grad J_tau (Eq. (4.8.6)), §4.8.
+    """grad J_tau(theta) or its natural version F^+ grad J_tau on a bandit, §4.8.
 
     Parameters
     ----------
@@ -103,10 +103,11 @@ class BanditRun(NamedTuple):
 def softmax_bandit_ascent(r, eta, steps, theta0=None, tau=0.0, method="pg"):
     """Exact (natural) softmax policy-gradient ascent on a K-armed bandit, §4.8 (Mei et al. 2020).
 
-    theta_{t+1} = theta_t + eta d_t with d_t = grad J_tau(theta_t) (``"pg"``, Eq. (4.8.5)) or
-    F^+ grad J_tau(theta_t) (``"npg"``, Eq. (4.8.6)). For tau = 0 and theta_0 = 0, "pg" has
-    t (r* - pi_t . r) -> (K - 1) / (K eta) (§4.8); "npg" converges linearly; with tau > 0 both
-    converge linearly to the softmax optimum pi*_tau = softmax(r / tau).
+    theta_{t+1} = theta_t + eta d_t with d_t = grad J_tau(theta_t) (``"pg"``) or
+    F^+ grad J_tau(theta_t) (``"npg"``), both as in the module docstring. For tau = 0 and
+    theta_0 = 0, "pg" has t (r* - pi_t . r) -> (K - 1) / (K eta) (§4.8); "npg" converges
+    linearly; with tau > 0 both converge linearly to the softmax optimum
+    pi*_tau = softmax(r / tau).
 
     Parameters
     ----------
@@ -158,7 +159,8 @@ def softmax_bandit_ascent(r, eta, steps, theta0=None, tau=0.0, method="pg"):
 def _ascent_one(r, eta, steps, theta, tau, method, best, J_star):
     """The loop of :func:`softmax_bandit_ascent` for one start, on Python floats.
 
-    The same arithmetic as :func:`_direction` (max-shifted softmax, Eq. (4.8.5) or (4.8.6)),
+    The same arithmetic as :func:`_direction` (max-shifted softmax, the two directions of the
+    module docstring),
     written for K numbers: for K <= 10 arms numpy's per-call overhead dominates, and this is
     several times faster (the tests compare the two paths).
     """

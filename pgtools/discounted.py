@@ -7,8 +7,10 @@ s_0 ~ rho, gamma < 1. Here it is computed from the tables of a :class:`~pgtools.
 
 * V^pi = (I - gamma P_pi)^{-1} r_pi, Q^pi = r + gamma P V^pi, A^pi = Q^pi - V^pi;
 * d^pi_rho(s) = (1 - gamma) sum_t gamma^t P(s_t = s), a distribution (note the factor 1 - gamma);
-* grad V^pi(rho) = 1/(1 - gamma) E_{s ~ d, a ~ pi}[psi(s, a) A^pi(s, a)] (Eq. (4.8.7));
-* F_rho(theta) = E_{s ~ d, a ~ pi}[psi psi^T] (Eq. (4.8.8)): the *discounted, normalised* state
+* grad V^pi(rho) = 1/(1 - gamma) E_{s ~ d, a ~ pi}[psi(s, a) A^pi(s, a)] (the infinite-horizon
+  policy-gradient theorem);
+* F_rho(theta) = E_{s ~ d, a ~ pi}[psi psi^T] (definition "The Fisher matrix of Agarwal et al.",
+  §4.8): the *discounted, normalised* state
   distribution, unlike :func:`pgtools.fisher_matrix`, which weights state s by its expected
   undiscounted number of visits.
 
@@ -113,7 +115,7 @@ def discounted_visitation(mdp, policy, theta):
 
 
 def discounted_gradient(mdp, policy, theta):
-    """grad V^pi(rho) = 1/(1 - gamma) E_{s ~ d^pi_rho, a ~ pi}[psi(s, a) A^pi(s, a)], Eq. (4.8.7).
+    """grad V^pi(rho) = 1/(1 - gamma) E_{s ~ d^pi_rho, a ~ pi}[psi(s, a) A^pi(s, a)], §4.8.
 
     The infinite-horizon policy-gradient theorem (Sutton et al. 2000), one
     ``policy.weighted_score_sum``.
@@ -136,7 +138,7 @@ def discounted_gradient(mdp, policy, theta):
 
 
 def discounted_fisher(mdp, policy, theta):
-    """F_rho(theta) = E_{s ~ d^pi_rho, a ~ pi}[psi psi^T], Agarwal et al.'s Fisher, Eq. (4.8.8).
+    """F_rho(theta) = E_{s ~ d^pi_rho, a ~ pi}[psi psi^T], Agarwal et al.'s Fisher, §4.8.
 
     Parameters
     ----------

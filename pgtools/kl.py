@@ -3,7 +3,7 @@
 * :func:`trajectory_kl` -- KL(rho_theta || rho_theta') of two policies on one
   :class:`~pgtools.FiniteMDP`. The dynamics cancel in the log-ratio of Eq. (4.2), so
   KL(rho_theta || rho_theta') = sum_t E_{s_t ~ rho_theta} KL(pi_theta(.|s_t) || pi_theta'(.|s_t))
-  (Eq. (4.7.2) of §4.7).
+  (theorem "The dynamics cancel", §4.7).
 * :func:`sampled_trajectory_kl` -- its Monte Carlo estimate from trajectories of rho_theta.
 * :func:`gaussian_mixture_kl` and :func:`fit_gaussian` -- the asymmetry of the KL divergence on a
   one-dimensional Gaussian mixture (§4.7): KL(p || q) (p the Gaussian) is mode-seeking, KL(q || p)
@@ -62,9 +62,10 @@ def trajectory_kl(mdp, policy, theta, theta_other):
 
     By Eq. (4.2) the log-ratio log rho_theta(tau) - log rho_theta'(tau) is
     sum_t [log pi_theta(a_t|s_t) - log pi_theta'(a_t|s_t)]: mu0 and P cancel. Taking the
-    expectation step by step (Eq. (4.7.2)),
+    expectation step by step (theorem "The dynamics cancel", §4.7),
 
-        KL(rho_theta || rho_theta') = sum_t E_{s_t ~ rho_theta} KL(pi_theta(.|s_t) || pi_theta'(.|s_t))
+        KL(rho_theta || rho_theta')
+            = sum_t E_{s_t ~ rho_theta} KL(pi_theta(.|s_t) || pi_theta'(.|s_t))
                                     = sum_s D(s) KL(pi_theta(.|s) || pi_theta'(.|s)),
 
     with D(s) = sum_t P_theta(s_t = s) (:func:`state_visitation`). Undiscounted (gamma is not

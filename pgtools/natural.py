@@ -4,14 +4,16 @@ Convention (the one of :func:`pgtools.trajectory_kl`): the Fisher matrix is that
 trajectory distribution rho_theta, undiscounted,
 
     F(theta) = E_{tau ~ rho_theta}[grad log rho_theta(tau) grad log rho_theta(tau)^T]
-             = sum_s D(s) sum_a pi_theta(a|s) psi(s, a) psi(s, a)^T,        (Eq. (4.8.1))
+             = sum_s D(s) sum_a pi_theta(a|s) psi(s, a) psi(s, a)^T
 
-with psi = grad log pi_theta (the score) and D(s) = sum_{t<H} P_theta(s_t = s). The cross terms
-between time steps vanish because E_{a ~ pi(.|s)} psi(s, a) = 0. F is the Hessian of
-theta' -> KL(rho_theta || rho_theta') at theta' = theta. theta is flattened in C order.
+(theorem "The KL to second order", §4.7), with psi = grad log pi_theta (the score) and
+D(s) = sum_{t<H} P_theta(s_t = s). The cross terms between time steps vanish because
+E_{a ~ pi(.|s)} psi(s, a) = 0. F is the Hessian of theta' -> KL(rho_theta || rho_theta') at
+theta' = theta. theta is flattened in C order.
 
-The natural gradient is F^+ grad J (Eq. (4.8.2)); for a softmax policy F is singular (adding a
-constant to the logits of a state does not change the policy), hence the pseudo-inverse.
+The natural gradient is F^+ grad J (theorem "Steepest ascent in the KL geometry", §4.8); for a
+softmax policy F is singular (adding a constant to the logits of a state does not change the
+policy), hence the pseudo-inverse.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def _weighted_scores(mdp, policy, theta):
 
 
 def fisher_matrix(mdp, policy, theta):
-    """Fisher matrix F(theta) of the trajectory distribution rho_theta, Eq. (4.8.1), §4.8.
+    """Fisher matrix F(theta) of the trajectory distribution rho_theta (§4.7, §4.8).
 
     F = E[grad log rho grad log rho^T] = sum_s D(s) sum_a pi(a|s) psi(s, a) psi(s, a)^T, the
     Hessian at theta' = theta of KL(rho_theta || rho_theta') (undiscounted). One forward pass
@@ -101,7 +103,7 @@ def _solve_psd(F, g, damping, rcond):
 
 
 def natural_gradient(mdp, policy, theta, damping=0.0, rcond=1e-10):
-    """The natural policy gradient F^+ grad J, or (F + damping I)^{-1} grad J, Eq. (4.8.2), §4.8.
+    """The natural policy gradient F^+ grad J, or (F + damping I)^{-1} grad J, §4.8.
 
     F is :func:`fisher_matrix` and grad J is :func:`pgtools.exact_gradient` (Eq. (4.3), with the
     MDP's gamma). With ``damping = 0`` the pseudo-inverse is used: F of a softmax policy is
@@ -133,7 +135,7 @@ def natural_gradient(mdp, policy, theta, damping=0.0, rcond=1e-10):
 
 
 def natural_step_size(gradient, direction, delta):
-    """Step eta = sqrt(2 delta / grad J^T F^+ grad J) of the natural update, Eq. (4.8.3), §4.8.
+    """Step eta = sqrt(2 delta / grad J^T F^+ grad J) of the natural update, §4.8.
 
     With x = F^+ grad J the quadratic model of the KL, (1/2) (eta x)^T F (eta x), equals delta;
     grad J^T F^+ grad J = grad J . x.

@@ -5,17 +5,17 @@ All advantages are those of the *old* policy, A_t = A^old_t(s, a) = Q_t - V_t of
 Lambda(s, a) = pi_theta(a|s) / pi_old(a|s).
 
 * :func:`performance_difference` -- E_{tau ~ rho_new} sum_t gamma^t A^old_t(s_t, a_t), which is
-  exactly J(theta_new) - J(theta_old) (Kakade & Langford 2002; Eq. (4.7.1)).
+  exactly J(theta_new) - J(theta_old) (Kakade & Langford 2002; the lemma of §4.7).
 * :func:`surrogate_objective` / :func:`surrogate_gradient` -- the same sum with the states drawn
-  from the *old* policy (Eq. (4.9.1)): E_{tau ~ rho_old} sum_t gamma^t l_t with
+  from the *old* policy (definitions in §4.7 and §4.9): E_{tau ~ rho_old} sum_t gamma^t l_t with
   l_t = Lambda_t A_t ("trpo"), minus kl_coef KL(rho_old || rho_theta) ("ppo-kl"), or
   min(Lambda_t A_t, clip(Lambda_t, 1 - eps, 1 + eps) A_t) ("ppo-clip"); exact on a FiniteMDP.
 * :func:`sampled_surrogate_objective` / :func:`sampled_surrogate_gradient` -- their Monte Carlo
   versions from trajectories of rho_old.
 * :func:`trpo_step` -- the TRPO update: conjugate gradient on F, then a backtracking line search
-  on the surrogate subject to KL(rho_old || rho_new) <= delta (Eq. (4.9.2)).
+  on the surrogate subject to KL(rho_old || rho_new) <= delta (definition "The TRPO update", §4.9).
 * :func:`improvement_lower_bound` -- the finite-horizon monotonic-improvement bound (after
-  Schulman et al. 2015, Thm. 1; Eq. (4.9.3)).
+  Schulman et al. 2015, Thm. 1; §4.9).
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def _old_tables(mdp, policy, theta_old):
 
 
 def performance_difference(mdp, policy, theta_new, theta_old):
-    """E_{tau ~ rho_new} sum_t gamma^t A^old_t(s_t, a_t), the performance difference lemma, Eq. (4.7.1).
+    """E_{tau ~ rho_new} sum_t gamma^t A^old_t(s_t, a_t), the performance difference lemma, §4.7.
 
     Kakade & Langford (2002): this equals J(theta_new) - J(theta_old) exactly. Computed with the
     new policy's marginals d^new_t(s, a) and the old policy's advantages:
@@ -122,7 +122,7 @@ def _ratio(policy, theta, theta_old):
 
 
 def surrogate_objective(mdp, policy, theta, theta_old, kind="ppo-clip", clip=0.2, kl_coef=0.0):
-    """The TRPO / PPO surrogate, exact on a FiniteMDP, Eq. (4.9.1), §4.9.
+    """The TRPO / PPO surrogate, exact on a FiniteMDP, §4.7 and §4.9.
 
     E_{tau ~ rho_old} sum_t gamma^t l_t with Lambda_t = pi_theta(a_t|s_t) / pi_old(a_t|s_t) and
     A_t = A^old_t(s_t, a_t):
@@ -324,7 +324,7 @@ class TRPOStep(NamedTuple):
 
 
 def trpo_step(mdp, policy, theta, delta, cg_iters=10, backtrack=0.5, max_backtracks=20):
-    """One exact TRPO update, Eq. (4.9.2), §4.9 (Schulman et al. 2015).
+    """One exact TRPO update, §4.9 (Schulman et al. 2015).
 
     Maximise the "trpo" surrogate subject to KL(rho_theta || rho_theta') <= delta:
 
@@ -408,7 +408,7 @@ class ImprovementBound(NamedTuple):
 
 
 def improvement_lower_bound(mdp, policy, theta_new, theta_old):
-    """Finite-horizon monotonic-improvement bound, Eq. (4.9.3), §4.9 (after Schulman et al. 2015).
+    """Finite-horizon monotonic-improvement bound, §4.9 (after Schulman et al. 2015).
 
     J(theta_new) - J(theta_old) >= L - 4 eps alpha sum_{t<H} gamma^t (1 - (1 - alpha)^t),
 

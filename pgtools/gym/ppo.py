@@ -2,8 +2,8 @@
 
 Schulman et al. (2017): after each batch of episodes, several epochs of minibatch ascent on the
 clipped surrogate (1/n) sum_i sum_t min(Lambda_it A_it, clip(Lambda_it, 1 - eps, 1 + eps) A_it),
-Lambda_it = pi_theta(a_it|o_it) / pi_old(a_it|o_it) (Eq. (4.9.1); the exact version is
-:func:`pgtools.surrogate_objective`). The advantages A_it are those REINFORCE uses in §4.6
+Lambda_it = pi_theta(a_it|o_it) / pi_old(a_it|o_it) (definition "The clipped surrogate", §4.9;
+the exact version is :func:`pgtools.surrogate_objective`). The advantages A_it are those REINFORCE uses in §4.6
 (:func:`pgtools.gym.obs_advantages`: reward-to-go minus the batch's mean at step t, normalised),
 so the only difference from :func:`pgtools.gym.train_reinforce` is the reuse of each batch: with
 one epoch of one minibatch, :func:`train_ppo` takes exactly REINFORCE's steps.
