@@ -23,6 +23,9 @@ page of that book that holds explorers and prints each page's total weight.
 Explorers not yet built on FrameExplorer (ipywidgets ``interactive_output``) are listed with their
 Python callback time only: their static page does not respond.
 
+By default the sections that are pages of the book (``_toc.yml``); ``--only sec4_3,sec4_7`` picks
+others (an explorer whose ``make_explorer`` needs the notebook's arguments is skipped).
+
 Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_explorers.py [--site _build/html]``.
 """
 
@@ -33,6 +36,7 @@ import contextlib
 import functools
 import http.server
 import importlib
+import inspect
 import io
 import json
 import pkgutil
@@ -219,10 +223,19 @@ def main(argv=None):
     ap.add_argument("--site", type=Path, help="a built book to measure as well (_build/html)")
     ap.add_argument("--only", help="comma-separated section modules, e.g. sec4_3")
     args = ap.parse_args(argv)
-    names = sorted(m.name for m in pkgutil.iter_modules(explorers.__path__)
-                   if m.name.startswith("sec"))
+    names = sorted((m.name for m in pkgutil.iter_modules(explorers.__path__)
+                    if m.name.startswith("sec")), key=lambda n: [int(x) for x in n[3:].split("_")])
     if args.only:
         names = [n for n in names if n in args.only.split(",")]
+    else:  # the sections that are pages of the book (_toc.yml)
+        toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+        names = [n for n in names if re.search(rf"book/{n[3:]}_", toc)]
+    for n in list(names):
+        params = inspect.signature(importlib.import_module(f"pgtools.explorers.{n}")
+                                   .make_explorer).parameters.values()
+        if any(p.default is p.empty for p in params):
+            print(f"{n}: make_explorer needs the notebook's arguments; not measured here")
+            names.remove(n)
     built = {}
     for name in names:
         mod = importlib.import_module(f"pgtools.explorers.{name}")
