@@ -397,16 +397,21 @@ def _(orig):
     return gaussian_pg_gradient
 
 
-@mutant("train-gaussian-shared-adam", target="pgtools.gym.continuous:train_gaussian",
-        result="one Adam per learner (mutant: [Adam(lr)] * K, one optimiser whose moments "
-               "mix all learners' gradients)", expect=NB12)
+@mutant("train-gaussian-update-lost", target="pgtools.gym.continuous:train_gaussian",
+        result="each learner's theta is replaced by its Adam step (mutant: the step is "
+               "computed but never stored, like rebinding a loop variable)", expect=NB12)
 def _(orig):
     def train_gaussian(envs, policy, theta0, n_learners, iterations, lr, **kw):
         import pgtools.gym.continuous as cont
 
         keep = cont.Adam
-        shared = keep(lr)
-        cont.Adam = lambda *a, **k: shared
+
+        class Lost(keep):
+            def step(self, theta, grad):
+                super().step(theta, grad)
+                return theta
+
+        cont.Adam = Lost
         try:
             return orig(envs, policy, theta0, n_learners, iterations, lr, **kw)
         finally:
