@@ -85,13 +85,12 @@ def apply(name):
         raise ValueError(f"unknown mutant {name!r}; known: {', '.join(sorted(reg))}")
     m = reg[name]
     import pgtools
-    import pgtools.explorers  # noqa: F401
 
-    for sub in ("explorers.sec4_1", "explorers.sec4_2", "explorers.sec4_3", "explorers.sec4_4",
-                "explorers.sec4_5", "explorers.sec4_6", "gym"):
+    # load every module of the package, so that each re-export of the target is rebound
+    for info in pkgutil.walk_packages(pgtools.__path__, "pgtools."):
         try:
-            importlib.import_module(f"pgtools.{sub}")
-        except ImportError:
+            importlib.import_module(info.name)
+        except ImportError:  # an optional dependency (e.g. MuJoCo) that is missing
             pass
     owner, attr = _resolve(m.target)
     raw = owner.__dict__.get(attr, getattr(owner, attr))
