@@ -55,7 +55,7 @@ def _link_wheel(app, pagename, templatename, context, doctree):
         f'<a class="reference external" href="{html.escape(url)}" download>{html.escape(wheel)}'
         '</a> into one folder; the notebook\'s first code cell then runs '
         f'<code>%pip install {html.escape(wheel)}</code>, which also installs numpy, matplotlib, '
-        "ipywidgets, anywidget and gymnasium.</p>"
+        "ipywidgets, anywidget and gymnasium with MuJoCo.</p>"
     )
     body = context.get("body", "")
     end = body.find("</h1>")
