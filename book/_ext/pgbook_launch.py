@@ -39,7 +39,8 @@ def _link_wheel(app, pagename, templatename, context, doctree):
     """On a notebook page: the wheel next to the .ipynb download, and one line saying how to
     install it at the top of the page (the notebook's first code cell runs that line)."""
     wheel = _wheel_name()
-    if not wheel or not context.get("ipynb_source"):
+    notebook = context.get("page_source_suffix") == ".ipynb" or context.get("ipynb_source")
+    if not wheel or not notebook:
         return
     url = context["pathto"](f"wheels/{wheel}", 1)
     for group in context.get("header_buttons", []):

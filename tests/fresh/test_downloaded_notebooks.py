@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "_build" / "html"
+SITE = Path(os.environ.get("PGBOOK_SITE", ROOT / "_build" / "html"))  # or another build
 
 
 def chapter_pages():
