@@ -1033,12 +1033,13 @@ def show(exercise_id: str) -> _Exercise:
                                 show_prompt=False)
 
 
-def confirm(exercise_id: str, answer: Any) -> str:
+def confirm(exercise_id: str, answer: Any) -> None:
     """Check a notebook's own computation against the answer key, without showing the key.
 
     Grades ``answer`` (text, numbers, option indices, or for a code exercise a function) with
-    the exercise's box and raises ``AssertionError`` unless it is accepted. Returns (and
-    prints) a one-line verdict that names the exercise but not its answer.
+    the exercise's box and raises ``AssertionError`` unless it is accepted. Prints a one-line
+    verdict that names the exercise but not its answer, and returns None (so a cell that ends
+    with it shows the verdict once).
 
     Parameters
     ----------
@@ -1048,12 +1049,10 @@ def confirm(exercise_id: str, answer: Any) -> str:
         What the notebook computed.
     """
     box = show(exercise_id)
-    if isinstance(box, (NumericExercise,)) and not isinstance(answer, str):
+    if isinstance(box, NumericExercise) and not isinstance(answer, str):
         answer = repr(float(answer))
     result = box.check(answer)
     if not result:
         raise AssertionError(f"{exercise_id}: the computation disagrees with the answer key "
                              f"({result.status}: {result.message})")
-    text = f"{exercise_id}: the computation agrees with the answer key"
-    print(text)
-    return text
+    print(f"{exercise_id}: the computation agrees with the answer key")

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {"4." + re.match(r"4_(\d+)_", f.name).group(1): f"book/{f.name}"
              for f in sorted((ROOT / "book").glob("4_*.ipynb"))}
 # Notebooks that still build their answer boxes in visible cells (to be converted).
-LEGACY: tuple[str, ...] = ("4.1", "4.2", "4.3")
+LEGACY: tuple[str, ...] = ()
 CONVERTED = tuple(s for s in NOTEBOOKS if s not in LEGACY)
 ENTRIES = bank.entries()
 IDS = [e.id for e in ENTRIES]

@@ -469,8 +469,8 @@ def test_exercise_id_is_validated():
 
 
 def test_confirm_passes_silently_about_the_answer(capsys):
-    text = exercises.confirm("4.4/unbiased-baselines", [0, 1, 4])
-    assert text == capsys.readouterr().out.strip()
+    assert exercises.confirm("4.4/unbiased-baselines", [0, 1, 4]) is None  # shown once
+    text = capsys.readouterr().out.strip()
     assert "agrees" in text and "[0, 1, 4]" not in text
 
 
