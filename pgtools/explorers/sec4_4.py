@@ -10,7 +10,8 @@ module only draws:
   notebook's figures;
 * :func:`make_explorer` and its pure callback :func:`draw` (with the precomputation
   :func:`explorer_data`): histogram of one coordinate of the per-trajectory gradient estimates
-  under a chosen baseline.
+  under a chosen baseline. The explorer is a :class:`pgtools.explorer.FrameExplorer`: every
+  state of its grid is drawn once, so it also responds in the static book.
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ def plot_learning_curves(curves, optimum, window=10):
 _CACHE = {}
 N_TRAJ = 2000
 COORDS = ((0, 0), (1, 0), (2, 0))
+N_GRID = (10, 50, 200, 500, 2000)  # the n of the precomputed frames (a kernel draws any n)
 
 
 def _per_trajectory(policy, theta, trajectories, b):
@@ -146,6 +148,10 @@ def draw(baseline="V_t(s)", n=500, coordinate="θ[0,0]"):
         Number of trajectories shown, 10 <= n <= 2000.
     coordinate : str
         "θ[s,a]" for s in 0..2, a = 0.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
 
@@ -154,8 +160,9 @@ def draw(baseline="V_t(s)", n=500, coordinate="θ[0,0]"):
     k = s * d["A"] + a
     x = d["est"][baseline][: int(n), k]
     mean, se = x.mean(), x.std(ddof=1) / np.sqrt(len(x))
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [3, 2]})
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.9, wspace=0.35)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.6, 3.4),
+                                   gridspec_kw={"width_ratios": [3, 2]})
+    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.15, top=0.91, wspace=0.62)
     bins = np.linspace(d["lo"][k], d["hi"][k], 41)
     counts, _ = np.histogram(np.clip(x, bins[0], bins[-1]), bins=bins)
     ax1.stairs(counts, bins, fill=True, color="C0", alpha=0.7)
@@ -166,27 +173,40 @@ def draw(baseline="V_t(s)", n=500, coordinate="θ[0,0]"):
     ax1.set_ylabel("count")
     ax1.set_title(f"baseline: {baseline}, n = {int(n)}, sample var = {x.var(ddof=1):.3f}",
                   fontsize=9)
-    ax1.legend(fontsize=8)
+    ax1.set_ylim(0, 1.5 * counts.max())  # headroom: the legend never covers a bar
+    ax1.legend(fontsize=8, loc="upper left")
     names = list(pg.BASELINE_NAMES)
     colors = ["C3" if m == baseline else "C7" for m in names]
     ax2.barh(names, [d["trace"][m] for m in names], color=colors)
     ax2.invert_yaxis()
-    ax2.set_xlabel("exact tr Cov (one trajectory)")
-    plt.show()
+    ax2.set_xlabel("exact tr Cov, one trajectory")
+    return fig
+
+
+def describe(baseline="V_t(s)", n=500, coordinate="θ[0,0]"):
+    """First sentence of the alt text of :func:`draw`'s figure for these values."""
+    return (f"Histogram of the first {n} one-trajectory estimates of ∂J/∂{coordinate} with the "
+            f"baseline {baseline}, against the exact value; beside it, the exact trace of the "
+            "covariance for each baseline")
 
 
 def make_explorer():
-    """Widgets (baseline, n, coordinate) wired to :func:`draw` with ``interactive_output``."""
-    import ipywidgets as w
+    """Baseline, n and coordinate controls showing :func:`draw`'s figure.
+
+    One frame per baseline, coordinate and n in ``N_GRID`` (the static page snaps n to those);
+    with a kernel, n takes every multiple of 10.
+
+    Returns
+    -------
+    pgtools.explorer.FrameExplorer
+    """
+    from pgtools.explorer import Choice, FrameExplorer, Slider
 
     explorer_data()
-    controls = {
-        "baseline": w.Dropdown(options=list(pg.BASELINE_NAMES), value="V_t(s)",
-                               description="baseline"),
-        "n": w.IntSlider(value=500, min=10, max=N_TRAJ, step=10, description="n traj.",
-                         continuous_update=False),
-        "coordinate": w.Dropdown(options=[f"θ[{s},{a}]" for s, a in COORDS], value="θ[0,0]",
-                                 description="coordinate"),
-    }
-    out = w.interactive_output(draw, controls)
-    return w.VBox([w.HBox(list(controls.values())), out])
+    controls = [
+        Choice("baseline", list(pg.BASELINE_NAMES), "V_t(s)", label="baseline"),
+        Slider("n", 10, N_TRAJ, 10, grid=list(N_GRID), value=500, label="trajectories n"),
+        Choice("coordinate", [f"θ[{s},{a}]" for s, a in COORDS], "θ[0,0]", label="coordinate"),
+    ]
+    return FrameExplorer(draw, controls, describe=describe,
+                         label="Explorer: one-trajectory estimates under each baseline")
