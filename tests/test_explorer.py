@@ -289,7 +289,7 @@ def test_shipped_assets_are_compacted_but_complete():
 
 
 # ------------------------------------------------------------------------------- sections
-CONVERTED = ["sec4_1", "sec4_2", "sec4_3", "sec4_4"]  # section explorers built on FrameExplorer
+CONVERTED = ["sec4_1", "sec4_2", "sec4_3", "sec4_4", "sec4_5"]  # section explorers built on FrameExplorer
 
 
 @pytest.fixture(scope="module", params=CONVERTED)

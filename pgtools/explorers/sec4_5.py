@@ -3,7 +3,9 @@
 * :func:`draw_policy` -- arrows with probabilities of a policy on the gridworld.
 * :func:`make_explorer` / :func:`draw` -- parameterisation dropdown + inverse-temperature slider
   showing pi(a|s) ∝ exp(beta f_theta(s, a)) on the gridworld, for logits trained by exact
-  gradient ascent (:func:`pgtools.batched_ascent`).
+  gradient ascent (:func:`pgtools.batched_ascent`). The explorer is a
+  :class:`pgtools.explorer.FrameExplorer`: every state of its grid is drawn once, so it also
+  responds in the static book.
 
 The learning curves of the notebook come from :func:`pgtools.batched_ascent` (REINFORCE with
 reward-to-go and ``baseline="leave_one_out"``); no algorithm lives here.
@@ -44,10 +46,12 @@ def draw_policy(ax, pi, n_rows, n_cols, goal=None, title=None):
     u = 0.45 * p * np.tile(ARROWS[:, 0], keep.sum())
     v = 0.45 * p * np.tile(ARROWS[:, 1], keep.sum())
     ax.quiver(x, y, u, v, angles="xy", scale_units="xy", scale=1, width=0.01, color="C0")
-    for xi, yi, ui, vi, pi_ in zip(x, y, u, v, p):
-        if pi_ >= 0.15:
-            ax.text(xi + 1.15 * ui, yi + 1.15 * vi, f"{pi_:.2f}", fontsize=6, ha="center",
-                    va="center")
+    dx = np.tile(ARROWS[:, 0], keep.sum())
+    dy = np.tile(ARROWS[:, 1], keep.sum())
+    for xi, yi, ui, vi, ex, ey, pi_ in zip(x, y, u, v, dx, dy, p):
+        if pi_ >= 0.15:  # the label just beyond the arrow's tip
+            ax.text(xi + ui + 0.17 * ex, yi + vi + 0.12 * ey, f"{pi_:.2f}", fontsize=7.5,
+                    ha="center", va="center")
     ax.plot(goal[1], goal[0], "*", ms=16, color="goldenrod")
     ax.set_xlim(-0.5, n_cols - 0.5)
     ax.set_ylim(n_rows - 0.5, -0.5)
@@ -107,40 +111,58 @@ def draw(parameterisation="linear", beta=1.0, ax=None):
 
     Returns
     -------
-    float
-        The exact J of the drawn policy.
+    matplotlib.figure.Figure
+        The figure (not shown); its title gives the exact J of the drawn policy.
     """
     import matplotlib.pyplot as plt
 
+    pi, J, j_star = policy_and_value(parameterisation, beta)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.0, 5.0))
+        fig.subplots_adjust(left=0.12, right=0.97, bottom=0.1, top=0.93)
+    draw_policy(ax, pi, 4, 4, title=f"{parameterisation} softmax, β = {beta:.2f}: "
+                f"J = {J:.2f} (J* = {j_star:.2f})")
+    return ax.figure
+
+
+def policy_and_value(parameterisation="linear", beta=1.0):
+    """pi(a|s) ∝ exp(beta f_theta(s, a)) of a trained policy, its exact J, and J*.
+
+    Returns
+    -------
+    pi : numpy.ndarray, shape (16, 4)
+    J, J_star : float
+    """
     c = _setup()
     mdp = c["mdp"]
     table = pg.TabularSoftmax(mdp.n_states, mdp.n_actions)  # softmax of a logit table
     scaled = beta * c["logits"][parameterisation]
-    pi = table.probs(scaled)
-    J = pg.exact_objective(mdp, table, scaled)
-    own = ax is None
-    if own:
-        _, ax = plt.subplots(figsize=(4.2, 4.2), dpi=80)
-    draw_policy(ax, pi, 4, 4, title=f"{parameterisation} softmax, β = {beta:.2f}: "
-                f"J = {J:.2f} (J* = {c['Jstar']:.2f})")
-    if own:
-        plt.show()
-    return J
+    return table.probs(scaled), float(pg.exact_objective(mdp, table, scaled)), c["Jstar"]
+
+
+def describe(parameterisation="linear", beta=1.0):
+    """First sentence of the alt text of :func:`draw`'s figure for these values."""
+    _, J, j_star = policy_and_value(parameterisation, beta)
+    return (f"Arrows of the {parameterisation} softmax policy at inverse temperature "
+            f"β = {beta:.2f} on the 4 by 4 gridworld, one per action with length equal to its "
+            f"probability; exact J = {J:.2f} against J* = {j_star:.2f}")
 
 
 def make_explorer():
     """Dropdown (tabular / linear / neural) and inverse-temperature slider -> :func:`draw`.
 
+    One frame per parameterisation and beta in 0, 0.25, ..., 4 (the static page snaps beta to
+    those); with a kernel, beta moves in steps of 0.05.
+
     Returns
     -------
-    ipywidgets.VBox
+    pgtools.explorer.FrameExplorer
     """
-    import ipywidgets as w
+    from pgtools.explorer import Choice, FrameExplorer, Slider
 
     _setup()
-    dd = w.Dropdown(options=list(NAMES), value="linear", description="policy")
-    beta = w.FloatSlider(value=1.0, min=0.0, max=4.0, step=0.25, description="β (1/temp)",
-                         continuous_update=False)
-    out = w.interactive_output(lambda parameterisation, beta: draw(parameterisation, beta),
-                               {"parameterisation": dd, "beta": beta})
-    return w.VBox([w.HBox([dd, beta]), out])
+    controls = [Choice("parameterisation", list(NAMES), "linear", label="policy"),
+                Slider("beta", 0.0, 4.0, 0.05, grid=0.25, value=1.0, label="β (1/temperature)")]
+    return FrameExplorer(lambda parameterisation, beta: draw(parameterisation, beta), controls,
+                         describe=describe,
+                         label="Explorer: trained policies at every inverse temperature")
