@@ -8,6 +8,8 @@ browser's key computation (``explorer.js``, run under node) with the Python one.
 from __future__ import annotations
 
 import base64
+import functools
+import importlib
 import itertools
 import json
 import re
@@ -292,12 +294,16 @@ def test_shipped_assets_are_compacted_but_complete():
 CONVERTED = ["sec4_1", "sec4_2", "sec4_3", "sec4_4", "sec4_5"]  # section explorers built on FrameExplorer
 
 
+@functools.cache
+def _built(name):
+    """A section module and its explorer (built once per test session)."""
+    mod = importlib.import_module(f"pgtools.explorers.{name}")
+    return mod, mod.make_explorer()
+
+
 @pytest.fixture(scope="module", params=CONVERTED)
 def section(request):
-    import importlib
-
-    mod = importlib.import_module(f"pgtools.explorers.{request.param}")
-    return mod, mod.make_explorer()
+    return _built(request.param)
 
 
 def test_section_explorer_frames_are_its_draw(section):
@@ -316,11 +322,38 @@ def test_section_explorer_frames_are_its_draw(section):
 
 def test_section_explorer_frames_fit_their_canvas(section):
     mod, w = section
-    for state in itertools.product(*(c.grid for c in w.controls)):
+    states = list(itertools.product(*(c.grid for c in w.controls)))
+    # every state of a small grid, about 16 spread over a large one (always both ends)
+    for state in states[:: max(1, len(states) // 16)] + states[-1:]:
         fig = mod.draw(**dict(zip([c.name for c in w.controls], state)))
         over = X.overflow_in(fig)
         plt.close(fig)
         assert over < 0.02, f"{state}: content {over:.2f} in beyond the canvas (cut off)"
+
+
+# sec4_1 and sec4_2 still call subplots_adjust on a figure that takes the rcParams' layout
+# engine: they need layout="none" before their notebooks adopt the book style
+BOOK_STYLE_READY = ["sec4_3", "sec4_4", "sec4_5"]
+
+
+@pytest.mark.parametrize("name", BOOK_STYLE_READY)
+def test_section_explorer_frames_fit_under_the_book_style(name):
+    """Under pgtools.plotting's book style (larger fonts, constrained layout by default) too:
+    a sample of states, drawn without warnings, fit their canvas with text >= 10 px."""
+    import warnings
+
+    from pgtools.plotting import BOOK_STYLE
+
+    mod, w = _built(name)
+    states = list(itertools.product(*(c.grid for c in w.controls)))
+    with matplotlib.rc_context(BOOK_STYLE), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for state in states[:: max(1, len(states) // 6)] + states[-1:]:
+            fig = mod.draw(**dict(zip([c.name for c in w.controls], state)))
+            over, small = X.overflow_in(fig), X.smallest_text_pt(fig, drawn=True)
+            plt.close(fig)
+            assert over < 0.02, f"{state}: content {over:.2f} in beyond the canvas"
+            assert small * 4 / 3 >= 10, f"{state}: text of {small * 4 / 3:.1f} px"
 
 
 def test_overflow_in_sees_a_cut_label():

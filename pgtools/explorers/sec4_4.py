@@ -160,7 +160,7 @@ def draw(baseline="V_t(s)", n=500, coordinate="θ[0,0]"):
     k = s * d["A"] + a
     x = d["est"][baseline][: int(n), k]
     mean, se = x.mean(), x.std(ddof=1) / np.sqrt(len(x))
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.6, 3.4),
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.6, 3.4), layout="none",
                                    gridspec_kw={"width_ratios": [3, 2]})
     fig.subplots_adjust(left=0.11, right=0.97, bottom=0.15, top=0.91, wspace=0.62)
     bins = np.linspace(d["lo"][k], d["hi"][k], 41)

@@ -118,7 +118,7 @@ def draw(parameterisation="linear", beta=1.0, ax=None):
 
     pi, J, j_star = policy_and_value(parameterisation, beta)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.0, 5.0))
+        fig, ax = plt.subplots(figsize=(5.0, 5.0), layout="none")  # fixed margins below
         fig.subplots_adjust(left=0.12, right=0.97, bottom=0.1, top=0.93)
     draw_policy(ax, pi, 4, 4, title=f"{parameterisation} softmax, β = {beta:.2f}: "
                 f"J = {J:.2f} (J* = {j_star:.2f})")
