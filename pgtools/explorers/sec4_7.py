@@ -48,12 +48,12 @@ def plot_surrogate_line(steps, truth, surrogate, kl):
     """
     import matplotlib.pyplot as plt
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.4))
-    ax1.plot(steps, truth, label=r"$J(\theta_s) - J(\theta_{old})$ (lemma: new states)")
-    ax1.plot(steps, surrogate, ls="--", label=r"$L(\theta_s)$ (old states)")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.6, 3.6))  # the page column at 100 dpi
+    ax1.plot(steps, truth, label=r"$J(\theta_s) - J(\theta_{old})$")
+    ax1.plot(steps, surrogate, ls="--", label=r"$L(\theta_s)$")
     ax1.set_xlabel(r"step length $s$")
     ax1.set_ylabel("change of the objective")
-    ax1.legend(loc="lower left")
+    ax1.legend(loc="lower right")
     ax2.plot(steps, np.abs(truth - surrogate), label=r"$|J - J_{old} - L|$")
     ax2.plot(steps, kl, ls=":", label=r"KL$(\rho_{old}\,\|\,\rho_{\theta_s})$")
     ax2.set_xlabel(r"step length $s$")

@@ -31,7 +31,7 @@ METHODS = (("softmax PG", "pg"), ("natural PG", "npg"), ("PG + entropy (τ = 0.2
 
 
 def plot_rates(t, curves, limits, labels):
-    """t * gap against t (log x) for several bandits, with their limits (K-1)/(K eta) dashed."""
+    """t * gap against t (log x) for several bandits, with their limits (K-1)/(K eta) dotted."""
     import matplotlib.pyplot as plt
 
     t = np.asarray(t)

@@ -37,16 +37,19 @@ def plot_clip(eps=0.2):
     import matplotlib.pyplot as plt
 
     lam = np.linspace(0.0, 2.0, 401)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.3), sharex=True)
+    fig, axes = plt.subplots(1, 2, figsize=(6.6, 3.4), sharex=True)  # the page column
     for ax, A in zip(axes, (1.0, -1.0)):
         clipped = np.minimum(lam * A, np.clip(lam, 1 - eps, 1 + eps) * A)
-        ax.plot(lam, lam * A, color="0.6", ls="--", label=r"$\Lambda A$ (TRPO)")
+        ax.plot(lam, lam * A, color="0.5", ls="--", label=r"$\Lambda A$ (TRPO)")
         ax.plot(lam, clipped, color="C0", label=r"$\min(\Lambda A, \mathrm{clip}(\Lambda)A)$")
         kink = 1 + eps if A > 0 else 1 - eps
-        ax.axvline(kink, color="C1", ls=":", lw=1.2, label=f"kink at {kink:g}")
+        ax.axvline(kink, color="C1", ls=":", lw=1.2)
+        ax.annotate(f"kink at {kink:g}", (kink, 0.5 if A > 0 else -1.5),  # off the lines
+                    xytext=(5 if A > 0 else -5, 0), textcoords="offset points", color="C1",
+                    ha="left" if A > 0 else "right", va="center")
         ax.set_title(f"A = {A:+g}")
         ax.set_xlabel(r"ratio $\Lambda = \pi_\theta / \pi_{old}$")
-        ax.legend(loc="upper left" if A > 0 else "lower left")
+    axes[0].legend(loc="upper left")
     axes[0].set_ylabel("term of the surrogate")
     return fig
 
@@ -64,7 +67,7 @@ def plot_bound(gains, bounds):
     ax.set_yscale("symlog", linthresh=0.1)
     ax.set_xlabel("lower bound  L − penalty")
     ax.set_ylabel("actual gain  J(θ') − J(θ)")
-    ax.legend(loc="upper left")
+    ax.legend(loc="lower right")   # below the diagonal: no point there
     return fig
 
 
