@@ -30,14 +30,14 @@ book: setup assets wheel
 test: setup assets
 	@$(BIN)/python tools/run_stages.py \
 	  "lint=$(MAKE) --no-print-directory lint" \
-	  "unit=$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/fresh" \
+	  "unit=$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/fresh --ignore=tests/editions" \
 	  "nbval=$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)" \
 	  "book=$(MAKE) --no-print-directory book" \
 	  "browser=$(BIN)/pytest -q -p no:cacheprovider tests/browser" \
 	  "fresh=$(BIN)/pytest -q -p no:cacheprovider tests/fresh"
 
 unit: setup
-	$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/fresh
+	$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/fresh --ignore=tests/editions
 
 ## make fresh: each chapter's downloaded .ipynb runs in a fresh venv by its page's instruction
 fresh: setup
