@@ -291,7 +291,7 @@ def test_shipped_assets_are_compacted_but_complete():
 
 
 # ------------------------------------------------------------------------------- sections
-CONVERTED = ["sec4_1", "sec4_2", "sec4_3", "sec4_4", "sec4_5"]  # section explorers built on FrameExplorer
+CONVERTED = ["sec4_1", "sec4_2", "sec4_3", "sec4_4", "sec4_5", "sec4_6"]  # section explorers built on FrameExplorer
 
 
 @functools.cache
@@ -333,7 +333,7 @@ def test_section_explorer_frames_fit_their_canvas(section):
 
 # sec4_1 and sec4_2 still call subplots_adjust on a figure that takes the rcParams' layout
 # engine: they need layout="none" before their notebooks adopt the book style
-BOOK_STYLE_READY = ["sec4_3", "sec4_4", "sec4_5"]
+BOOK_STYLE_READY = ["sec4_3", "sec4_4", "sec4_5", "sec4_6"]
 
 
 @pytest.mark.parametrize("name", BOOK_STYLE_READY)
