@@ -23,9 +23,13 @@ from pgtools import exercise_bank as bank
 from pgtools import exercises as ex
 
 ROOT = Path(__file__).resolve().parents[1]
-# section -> notebook, e.g. "4.10" -> "book/4_10_gaussian_lqr.ipynb"
-NOTEBOOKS = {"4." + re.match(r"4_(\d+)_", f.name).group(1): f"book/{f.name}"
-             for f in sorted((ROOT / "book").glob("4_*.ipynb"))}
+# section -> notebook, e.g. "4.10" -> "book/4_10_gaussian_lqr.ipynb"; a section split over
+# sub-pages ("4_3_reinforce", "4_3b_causality", ...: the names sort in reading order) -> a tuple
+_PAGES: dict[str, list[str]] = {}
+for _f in sorted((ROOT / "book").glob("4_*.ipynb")):
+    _PAGES.setdefault("4." + re.match(r"4_(\d+)[a-z]?_", _f.name).group(1), []).append(
+        f"book/{_f.name}")
+NOTEBOOKS = {s: p[0] if len(p) == 1 else tuple(p) for s, p in _PAGES.items()}
 # Notebooks that still build their answer boxes in visible cells (to be converted).
 LEGACY: tuple[str, ...] = ()
 CONVERTED = tuple(s for s in NOTEBOOKS if s not in LEGACY)
@@ -464,7 +468,10 @@ _FENCE = r"(?P<f>`{3,}|:{3,})\{%s\}[ \t]*(?P<arg>[^\n]*)\n(?P<body>.*?)\n(?P=f)"
 
 
 def _cells(section):
-    return json.loads((ROOT / NOTEBOOKS[section]).read_text(encoding="utf-8"))["cells"]
+    """The cells of the section's notebook (of its sub-pages, one after the other)."""
+    paths = NOTEBOOKS[section]
+    return [c for p in ((paths,) if isinstance(paths, str) else paths)
+            for c in json.loads((ROOT / p).read_text(encoding="utf-8"))["cells"]]
 
 
 def _src(cell):
