@@ -84,6 +84,7 @@ from .optim import AscentResult, BatchedAscentResult, batched_ascent, gradient_a
 from .policies import LinearSoftmax, NeuralSoftmax, SoftmaxPolicy, TabularSoftmax
 from .sampling import (
     Trajectories,
+    discounted_returns,
     reward_to_go,
     sample_from_enumeration,
     sample_trajectories,
@@ -129,6 +130,7 @@ __all__ = [
     "batched_ascent",
     "candidate_baselines",
     "conjugate_gradient",
+    "discounted_returns",
     "enumerate_trajectories",
     "episode_updates",
     "exact_gradient",

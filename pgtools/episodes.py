@@ -25,7 +25,7 @@ import numpy as np
 from . import _validate as v
 from .mdp import check_mdp
 from .policies import check_policy
-from .sampling import reward_to_go
+from .sampling import discounted_returns, reward_to_go
 
 _CHUNK = 64          # steps drawn at once: 64, then doubling up to _MAX_CHUNK
 _MAX_CHUNK = 1024
@@ -70,8 +70,7 @@ class Episodes(NamedTuple):
         -------
         numpy.ndarray, shape (n,)
         """
-        gamma = v.discount(gamma)
-        return self.rewards @ (gamma ** np.arange(self.rewards.shape[1]))
+        return discounted_returns(self.rewards, gamma)
 
     def reward_to_go(self, gamma=1.0):
         """Reward-to-go G_t = sum_{t' >= t} gamma^(t'-t) r_{t'} (§4.3); 0 after the end.

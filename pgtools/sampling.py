@@ -38,6 +38,23 @@ def reward_to_go(rewards, gamma=1.0):
     return G
 
 
+def discounted_returns(rewards, gamma=1.0):
+    """Returns R(tau) = sum_t gamma^t r_t of each row of ``rewards`` (Eq. (4.1), §4.2).
+
+    Parameters
+    ----------
+    rewards : array_like, shape (n, H)
+    gamma : float, default 1.0
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+    """
+    r = v.finite_array(rewards, "rewards", ndim=2)
+    gamma = v.discount(gamma)
+    return r @ (gamma ** np.arange(r.shape[1]))
+
+
 @dataclass(frozen=True)
 class Trajectories:
     """A batch of n trajectories of length H (§4.2).
@@ -87,8 +104,7 @@ class Trajectories:
         -------
         numpy.ndarray, shape (n,)
         """
-        gamma = v.discount(gamma)
-        return self.rewards @ (gamma ** np.arange(self.horizon))
+        return discounted_returns(self.rewards, gamma)
 
     def reward_to_go(self, gamma=1.0):
         """Reward-to-go G_t = sum_{t' >= t} gamma^(t'-t) r_{t'} (§4.3).

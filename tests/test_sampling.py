@@ -176,3 +176,14 @@ def test_batched_theta_bad_shape_names_theta(tiny_mdp):
         pg.sample_trajectories(tiny_mdp, policy, np.zeros((2, 3, 3)), 5, 0)
     with pytest.raises(ValueError, match="theta"):
         pg.sample_trajectories(tiny_mdp, policy, np.full((2, 3, 2), np.nan), 5, 0)
+
+
+def test_discounted_returns_by_hand_and_shared_by_every_batch_type():
+    r = np.array([[1.0, 2.0, 4.0], [0.0, -1.0, 3.0]])
+    np.testing.assert_allclose(pg.discounted_returns(r, 0.5), [1 + 1 + 1, 0 - 0.5 + 0.75])
+    tr = pg.Trajectories(np.zeros((2, 3), int), np.zeros((2, 3), int), r)
+    np.testing.assert_array_equal(tr.returns(0.5), pg.discounted_returns(r, 0.5))
+    with pytest.raises(ValueError, match="rewards"):
+        pg.discounted_returns([1.0, 2.0])
+    with pytest.raises(ValueError, match="gamma"):
+        pg.discounted_returns(r, 1.5)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as v
-from ..sampling import reward_to_go
+from ..sampling import discounted_returns, reward_to_go
 from .adam import Adam
 from .obs_policies import _inverse_cdf, _ObsPolicy, _softmax
 
@@ -67,8 +67,7 @@ class ObsTrajectories:
         -------
         numpy.ndarray, shape (n,)
         """
-        gamma = v.discount(gamma)
-        return self.rewards @ gamma ** np.arange(self.horizon)
+        return discounted_returns(self.rewards, gamma)
 
     def reward_to_go(self, gamma=1.0):
         """R_t(tau) = sum_{t' >= t} gamma^(t'-t) r_t' (Eq. (4.3), §4.3), 0 after the episode ends.
