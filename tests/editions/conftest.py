@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,8 @@ def soup(path: Path) -> BeautifulSoup:
 
 
 def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
+    """Lower-case words and numbers; ligatures of the PDF's fonts (ﬀ, ﬁ) unfolded."""
+    return re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKC", text).lower())
 
 
 def heading_runs(tag) -> list[list[str]]:
