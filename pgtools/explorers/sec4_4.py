@@ -42,8 +42,7 @@ def plot_variance_bars(names, sq_dev, exact_trace):
     ax.plot(list(names), exact_trace, "kD", ms=6, label="exact (enumeration)")
     ax.set_ylabel(r"tr Cov of one-trajectory $\widehat{\nabla J}$")
     ax.set_xlabel(r"baseline $b_t(s_t)$")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    ax.legend()
     return fig
 
 
@@ -51,7 +50,7 @@ def plot_corridor_curve(p, J, p_star, J_star, horizon):
     """Figure for the short corridor: exact J(p) of the aliased policy, optimum and deterministic."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5.6, 3.2))
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
     ax.plot(p, J, label=r"$J(p)$, aliased policy")
     ax.plot([p_star], [J_star], "o", color="C3",
             label=rf"$p^* = {p_star:.3f}$, $J = {J_star:.2f}$")
@@ -61,8 +60,7 @@ def plot_corridor_curve(p, J, p_star, J_star, horizon):
     ax.set_xlim(-0.02, 1.02)
     ax.set_xlabel(r"$p = \pi_\theta(\mathrm{right}\mid s)$ (same in every state)")
     ax.set_ylabel(r"$J(p)$")
-    ax.legend(fontsize=8, loc="lower center")
-    fig.tight_layout()
+    ax.legend(loc="lower center")
     return fig
 
 
@@ -91,8 +89,7 @@ def plot_learning_curves(curves, optimum, window=10):
     ax.set_ylim(-90, -5)
     ax.set_xlabel("episode")
     ax.set_ylabel(f"return (moving average of {window})")
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
+    ax.legend(loc="lower right")
     return fig
 
 
