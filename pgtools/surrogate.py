@@ -273,8 +273,7 @@ def sampled_surrogate_gradient(policy, theta, theta_old, trajectories, advantage
 
     Parameters
     ----------
-    policy, theta, theta_old, trajectories, advantages, kind, clip, kl_coef, gamma,
-    per_trajectory
+    policy, theta, theta_old, trajectories, advantages, kind, clip, kl_coef, gamma, per_trajectory
         As in :func:`sampled_surrogate_objective`.
 
     Returns
