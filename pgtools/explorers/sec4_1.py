@@ -66,7 +66,7 @@ def draw(eta=1.0, ax=None):
     J, j_star = explorer_curves()
     k = int(np.argmin(np.abs(np.array(ETAS) - float(eta))))
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 3.4))
+        fig, ax = plt.subplots(figsize=(6, 3.4), layout="none")  # margins set below
         fig.subplots_adjust(left=0.11, right=0.97, bottom=0.15, top=0.91)  # fixed: no cut-off
     else:
         fig = ax.figure

@@ -94,7 +94,7 @@ def draw(batch=16, eta=1.0, ax=None):
 
     sgd, ex, j_star = explorer_curves(int(batch), float(eta))
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 3.4))
+        fig, ax = plt.subplots(figsize=(6, 3.4), layout="none")  # margins set below
         fig.subplots_adjust(left=0.11, right=0.97, bottom=0.15, top=0.91)  # fixed: no cut-off
     else:
         fig = ax.figure

@@ -120,6 +120,7 @@ def test_figures_are_described_numbered_and_legible(open_page, path):
         page.wait_for_function(_ALL_ALTS_SET, timeout=10000)
     except PlaywrightTimeout:  # the assertions below say which image lacks what
         pass
+    assert page.locator("article").count(), f"{path}: no article on the page (not built?)"
     images = page.evaluate(_IMAGES, _WIDGET)
     problems = []
 
