@@ -62,21 +62,23 @@ def draw(sigma=0.3, horizon=50):
     """Contours of log10(-J) over the gain (K_1, K_2), the gradient-ascent path, the
     stabilising region rho(A + B K) < 1 and the Riccati gain K*_0."""
     J, rho, path, K_star = _frame(float(sigma), int(horizon))
-    fig, ax = plt.subplots(figsize=(5.6, 4.4))
+    fig, ax = plt.subplots(figsize=(5.6, 4.4), layout="constrained")
     levels = np.linspace(np.log10(-J).min(), np.log10(-J).min() + 2.5, 16)
     cs = ax.contourf(K1, K2, np.log10(-J), levels=levels, cmap="viridis_r", extend="max")
     fig.colorbar(cs, ax=ax, label=r"$\log_{10}(-J)$", format="%.1f")
     ax.contour(K1, K2, rho, levels=[1.0], colors="w", linestyles="--", linewidths=1.2)
-    ax.plot(path[:, 0], path[:, 1], color="C3", lw=1.8, label="exact gradient ascent")
-    ax.plot(*path[0], "o", color="C3", ms=5)
-    ax.plot(*path[-1], "s", color="C3", ms=6, label="after 400 steps")
+    red = "#D55E00"  # Okabe-Ito vermillion: stands out on the whole colour map
+    ax.plot(path[:, 0], path[:, 1], color=red, lw=1.8, label="exact gradient ascent")
+    ax.plot(*path[0], "o", color=red, ms=5)
+    ax.plot(*path[-1], "s", color=red, ms=6, label="after 400 steps")
     ax.plot(*K_star, "*", color="w", mec="k", ms=13, label=r"Riccati $K^*_0$")
     ax.plot([], [], "w--", label=r"$\rho(A + BK) = 1$")
     ax.set_xlabel(r"gain on position $K_1$")
     ax.set_ylabel(r"gain on velocity $K_2$")
     ax.set_title(rf"$\sigma$ = {sigma:g}, $H$ = {horizon}", fontsize=11)
-    ax.legend(fontsize=8, loc="upper left", framealpha=0.85)
-    fig.tight_layout()
+    ax.grid(False)  # no grid over the contours
+    ax.legend(loc="lower left", fontsize=11,  # 11 pt: the subscript of K*_0 >= 7.5 pt
+              facecolor="0.8", framealpha=0.9)  # grey: the white marks show
     return fig
 
 
