@@ -57,21 +57,19 @@ def draw(critic="state-only fit", n=100):
     bv = _DATA[critic]
     b2, var = bv[:, 0], bv[:, 1] / n
     mse = b2 + var
-    fig, ax = plt.subplots(figsize=(5.8, 3.6))
+    fig, ax = plt.subplots(figsize=(5.8, 3.6), layout="constrained")
     ax.plot(LAMS, mse, "k-", lw=2, label="mean squared error")
     ax.plot(LAMS, var, "C0--", label=f"variance / n, n = {n}")
     ax.plot(LAMS, np.maximum(b2, 1e-12), "C3:", lw=2, label="squared bias")
     best = LAMS[np.argmin(mse)]
     ax.axvline(best, color="0.5", lw=1)
-    ax.text(best, mse.max(), f" best λ = {best:.2f}",
-            fontsize=9, va="top")
+    ax.text(best, mse.max(), f" best λ = {best:.2f}", va="top")
     ax.set_yscale("log")
     ax.set_ylim(max(1e-6, 0.5 * mse.min() / 100), 2 * max(mse.max(), var.max()))
     ax.set_xlabel(r"$\lambda$")
     ax.set_ylabel("error of a batch estimate")
     ax.set_title(f"critic: {critic}", fontsize=11)
-    ax.legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
+    ax.legend(loc="lower left")
     return fig
 
 
