@@ -20,11 +20,12 @@ def plot_grid_policy(ax, layout, probs=None, values=None, title=None, vmin=0.0, 
                      min_prob=0.1, fontsize=None):
     """Draw a FrozenLake map with a policy's arrows and (optionally) state values.
 
-    In each cell the arrows start from one point; an arrow's length is ``ARROW_UNIT`` (0.36 of
-    a cell) times the action's probability, head included, and a dotted circle of that radius
-    marks probability 1, so lengths compare at a glance. Below the circle is the probability of
-    the cell's most likely action, unless it is 0.995 or more. Holes are dark with "hole", the
-    goal gold with "goal", and the start cell has a green outline and "start" left of its row.
+    In each cell the arrows start from one point (a dot); an arrow's length is ``ARROW_UNIT``
+    (0.36 of a cell) times the action's probability, head included, and a dotted circle of that
+    radius marks probability 1, so lengths compare at a glance. Below the circle is the
+    probability of the cell's most likely action, unless it is 0.995 or more. Holes are dark
+    with "hole", the goal gold with "goal", and the start cell has a green outline and "start"
+    left of its row.
 
     Parameters
     ----------
@@ -81,6 +82,7 @@ def plot_grid_policy(ax, layout, probs=None, values=None, title=None, vmin=0.0, 
                 x0, y0, row = c, r + _ORIGIN_DY, probs[r * ncol + c]
                 ax.add_patch(Circle((x0, y0), ARROW_UNIT, fill=False, ls=":", lw=0.8,
                                     color="0.6", zorder=1.5))
+                ax.add_patch(Circle((x0, y0), 0.03, color="0.2", lw=0, zorder=3.5))  # origin
                 for a, p in enumerate(row):
                     if p < min_prob:
                         continue
