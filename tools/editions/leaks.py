@@ -117,8 +117,9 @@ def dropped_cells(cells: list) -> set[int]:
 
     * cells tagged ``solution``, ``instructor`` or ``remove-student``;
     * code cells calling ``confirm(`` (:func:`pgtools.exercises.confirm`);
-    * the code cells right after a written solution (up to the next markdown cell), where the
-      book checks the numbers its solution quotes, unless tagged ``student-keep``.
+    * folded code cells (``hide-input``) right after a markdown cell that ends with a written
+      solution (up to the next markdown cell), where the book checks the numbers its solution
+      quotes, unless tagged ``student-keep``. An answer box (``ex.show(``) is kept.
     """
     out: set[int] = set()
     after_solution = False
@@ -126,12 +127,14 @@ def dropped_cells(cells: list) -> set[int]:
         tags = set(cell.get("metadata", {}).get("tags", []))
         src = "".join(cell.get("source", ""))
         if cell.get("cell_type") == "markdown":
-            after_solution = bool(split_blocks(src)[1])
+            rest, blocks = split_blocks(src)
+            tail = rest.rsplit(f"\x00{len(blocks) - 1}\x00", 1)[-1] if blocks else ""
+            after_solution = bool(blocks) and "{exercise}" not in tail
             if tags & DROP_TAGS:
                 out.add(k)
             continue
-        if tags & DROP_TAGS or "confirm(" in src or (after_solution
-                                                      and "student-keep" not in tags):
+        folded_check = after_solution and "hide-input" in tags and "student-keep" not in tags
+        if tags & DROP_TAGS or "confirm(" in src or (folded_check and ".show(" not in src):
             out.add(k)
     return out
 
@@ -266,11 +269,16 @@ def secrets(root: Path, pages: list[str], entries: list) -> tuple[Secrets, list[
 
 
 def _significant(v: float, decimals: int | None, digits: int | None) -> int:
-    """Significant digits of ``v`` as the answer box asks for it (``0.59`` -> 2)."""
+    """Significant digits of ``v`` rounded as the answer box asks, trailing zeros dropped
+    (``0.59`` -> 2, ``0.500`` -> 1, ``126`` -> 3, ``100`` -> 1)."""
     if digits is not None:
-        return int(digits)
-    text = f"{abs(v):.{decimals}f}" if decimals is not None else f"{abs(v):.12g}"
-    return len(text.replace(".", "").lstrip("0").rstrip("0" if "." in text else "")) or 1
+        text = f"{abs(v):.{int(digits)}g}"
+    elif decimals is not None:
+        text = f"{abs(v):.{int(decimals)}f}"
+    else:
+        text = f"{abs(v):.12g}"
+    mantissa = text.split("e")[0].replace(".", "").strip("0")
+    return len(mantissa) or 1
 
 
 def needles(sec: Secrets, public: Iterable[str], k: int = K) -> dict[tuple[str, ...], str]:
@@ -449,7 +457,7 @@ def _notebook_regions(nb: dict) -> dict[str, str]:
             labels = _LABEL_LINE.findall(src) if "{exercise}" in src else []
             if labels:
                 current = labels[-1]
-                regions[current] = [src]
+                regions[current] = [split_blocks(src, "exercise")[0]]  # the prompt is public
                 continue
             if _HEADING.search(src):
                 current = None
@@ -460,8 +468,15 @@ def _notebook_regions(nb: dict) -> dict[str, str]:
             regions[current].extend(_strings(out))
             view = out.get("data", {}).get("application/vnd.jupyter.widget-view+json")
             if view and view.get("model_id") in state:
-                regions[current].extend(_strings(state[view["model_id"]].get("state", {})))
+                regions[current].extend(_widget_text(state[view["model_id"]].get("state", {})))
     return {k: "\n".join(v) for k, v in regions.items()}
+
+
+def _widget_text(state: dict) -> list[str]:
+    """A widget's saved state without its code (``_esm``, ``_css``: the same for every box)
+    and its obscured key (``_spec``, base64, where digits turn up by chance)."""
+    return [t for k, v in state.items() if k not in ("_esm", "_css", "_spec")
+            for t in _strings(v)]
 
 
 def _html_regions(text: str) -> dict[str, str]:
@@ -473,7 +488,7 @@ def _html_regions(text: str) -> dict[str, str]:
     state = json.loads(tag.string).get("state", {}) if tag and tag.string else {}
     regions = {}
     for box in soup.select("div.exercise[id]"):
-        parts = [box.get_text(" ")]
+        parts = []  # from the box on; the prompt itself is public
         for sib in box.find_next_siblings():
             if sib.name in ("section", "h1", "h2", "h3") or (
                     sib.name == "div" and "exercise" in (sib.get("class") or [])):
@@ -481,7 +496,7 @@ def _html_regions(text: str) -> dict[str, str]:
             parts.append(sib.get_text(" "))
             for view in sib.find_all("script", type="application/vnd.jupyter.widget-view+json"):
                 mid = json.loads(view.string or "{}").get("model_id")
-                parts.extend(_strings(state.get(mid, {}).get("state", {})))
+                parts.extend(_widget_text(state.get(mid, {}).get("state", {})))
         regions[box["id"]] = "\n".join(parts)
     return regions
 

@@ -13,7 +13,7 @@ What changes against the instructor's (full) edition:
   edition.", where it was; hints stay (they are in the answer boxes);
 * cells that work an exercise or check the notebook's computation against the answer key are
   dropped (:func:`tools.editions.leaks.dropped_cells`: tagged ``solution``, ``instructor`` or
-  ``remove-student``; calling ``confirm(``; the code cells right after a written solution);
+  ``remove-student``; calling ``confirm(``; folded code cells right after a written solution);
 * the exercise bank in the student ``pgtools`` carries no reference implementation and no
   answer in plain text: its section modules are generated, holding each section's entries
   obscured like the answer boxes' own keys (salted XOR + base64, :func:`pgtools.exercises.
