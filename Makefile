@@ -33,7 +33,7 @@ test: setup assets
 	  "unit=$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/fresh --ignore=tests/editions" \
 	  "nbval=$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)" \
 	  "book=$(MAKE) --no-print-directory book" \
-	  "browser=$(BIN)/pytest -q -p no:cacheprovider tests/browser" \
+	  "browser=$(BIN)/pytest -q -p no:cacheprovider -n 2 tests/browser" \
 	  "fresh=$(BIN)/pytest -q -p no:cacheprovider tests/fresh"
 
 unit: setup
@@ -56,7 +56,7 @@ mutants: setup
 	$(BIN)/python -m mutants
 
 browser: setup
-	$(BIN)/pytest -q -p no:cacheprovider tests/browser
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 tests/browser
 
 ## make notebooks: re-execute every notebook in place (outputs and widget state are committed)
 notebooks: setup
