@@ -105,3 +105,8 @@ def test_a_short_answer_is_found_next_to_its_exercise_only(tmp_path, guard):
     nbformat.write(nb, tmp_path / "page.ipynb")
     hits = [h for h in _scan(tmp_path, guard) if h.secret == f"answer of {ex_id}"]
     assert len(hits) == 1 and hits[0].file == f"page.ipynb near {label}", hits
+
+
+def test_answers_allowed_in_outputs_are_exercises_of_the_bank():
+    ids = {e.id for e in bank.entries()}
+    assert set(leaks.ALLOWED_IN_OUTPUTS) <= ids, set(leaks.ALLOWED_IN_OUTPUTS) - ids
