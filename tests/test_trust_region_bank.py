@@ -13,9 +13,10 @@ from pgtools import exercise_bank as bank
 from pgtools.bandits import softmax_bandit_ascent
 
 NOTEBOOKS = {
-    "4.7": "book/4_7_performance_difference.ipynb",
-    "4.8": "book/4_8_natural_gradient.ipynb",
-    "4.9": "book/4_9_trpo_ppo.ipynb",
+    "4.7": ("book/4_7_performance_difference.ipynb", "book/4_7b_kl_divergence.ipynb"),
+    "4.8": ("book/4_8_natural_gradient.ipynb", "book/4_8b_convergence.ipynb",
+            "book/4_8c_discounted.ipynb"),
+    "4.9": ("book/4_9_trpo_ppo.ipynb", "book/4_9b_ppo.ipynb", "book/4_9c_ppo_cartpole.ipynb"),
 }
 
 

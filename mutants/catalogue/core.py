@@ -10,7 +10,7 @@ from mutants.registry import mutant
 
 @mutant("reward_to_go-offbyone", target="pgtools.sampling:reward_to_go",
         result="R7: reward-to-go G_t sums t' >= t (mutant: t' > t)",
-        expect=("4_3_reinforce",))
+        expect=("4_3_reinforce", "4_3b_causality", "4_3c_reading_the_update",))
 def _(orig):
     def reward_to_go(rewards, gamma=1.0):
         return orig(rewards, gamma) - np.asarray(rewards, dtype=float)
@@ -20,7 +20,7 @@ def _(orig):
 
 @mutant("returns-discount-from-1", target="pgtools.sampling:Trajectories.returns",
         result="R1/R8: return sum_t gamma^t r_t (mutant: gamma^(t+1))",
-        expect=("4_2_gradient_ascent",))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate",))
 def _(orig):
     def returns(self, gamma=1.0):
         return orig(self, gamma) * gamma
@@ -30,7 +30,7 @@ def _(orig):
 
 @mutant("returns-drop-last-reward", target="pgtools.sampling:Trajectories.returns",
         result="R1: R(tau) sums all H rewards (mutant: off-by-one horizon, H-1)",
-        expect=("4_2_gradient_ascent",))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate",))
 def _(orig):
     def returns(self, gamma=1.0):
         H = self.horizon
@@ -53,7 +53,7 @@ def _(orig):
 
 @mutant("marginals-offbyone", target="pgtools.exact:state_action_marginals",
         result="R7/R9: d_t(s, a) = P(s_t = s, a_t = a) (mutant: d_{t+1} shifted to t)",
-        expect=("4_3_reinforce", "4_4_baselines"))
+        expect=("4_3_reinforce", "4_3b_causality", "4_3c_reading_the_update", "4_4_baselines"))
 def _(orig):
     def state_action_marginals(mdp, policy, theta):
         d = orig(mdp, policy, theta)
@@ -64,7 +64,7 @@ def _(orig):
 
 @mutant("enumeration-sharpened", target="pgtools.exact:enumerate_trajectories",
         result="R2: rho_theta(tau) of every trajectory (mutant: rho^1.1, renormalised)",
-        expect=("4_2_gradient_ascent",))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate",))
 def _(orig):
     def enumerate_trajectories(mdp, policy, theta):
         e = orig(mdp, policy, theta)
@@ -76,7 +76,7 @@ def _(orig):
 
 @mutant("fd-missing-half", target="pgtools.estimators:finite_difference_gradient",
         result="central differences (f(x+e) - f(x-e)) / 2e (mutant: / e)",
-        expect=("4_3_reinforce", "4_5_parameterisations"))
+        expect=("4_3_reinforce", "4_3b_causality", "4_3c_reading_the_update", "4_5_parameterisations"))
 def _(orig):
     def finite_difference_gradient(f, theta, eps=1e-6):
         return 2.0 * orig(f, theta, eps)
@@ -86,7 +86,7 @@ def _(orig):
 
 @mutant("gradient_ascent-descends", target="pgtools.optim:gradient_ascent",
         result="R3: ascent theta + eta g (mutant: descent theta - eta g)",
-        expect=("4_1_motivation", "4_6_case_studies"))
+        expect=("4_1_motivation", "4_6_case_studies", "4_6b_cartpole"))
 def _(orig):
     def gradient_ascent(grad_fn, theta0, steps, step_size, objective=None):
         return orig(lambda th: -np.asarray(grad_fn(th)), theta0, steps, step_size, objective)
@@ -96,7 +96,7 @@ def _(orig):
 
 @mutant("tabular-probs-temperature", target="pgtools.policies:TabularSoftmax._logits",
         result="R11: pi(a|s) = softmax_a theta[s, a] (mutant: softmax of 2 theta)",
-        expect=("4_2_gradient_ascent", "4_5_parameterisations"))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate", "4_5_parameterisations"))
 def _(orig):
     def _logits(self, theta):
         return 2.0 * orig(self, theta)
@@ -106,7 +106,7 @@ def _(orig):
 
 @mutant("weighted_score_sum-uncentred", target="pgtools.policies:SoftmaxPolicy.weighted_score_sum",
         result="R11/R12: score grad f - E_pi grad f (mutant: centring dropped in the aggregate)",
-        expect=("4_3_reinforce", "4_5_parameterisations"))
+        expect=("4_3_reinforce", "4_3b_causality", "4_3c_reading_the_update", "4_5_parameterisations"))
 def _(orig):
     def weighted_score_sum(self, theta, w):
         theta, w = np.asarray(theta, dtype=float), np.asarray(w, dtype=float)
@@ -134,7 +134,7 @@ def _(orig):
 
 @mutant("reinforce-rtg-no-gamma-t", target="pgtools.estimators:reinforce_gradient",
         result="R8: sum_t gamma^t G_t grad log pi (mutant: the gamma^t weight dropped)",
-        expect=("4_3_reinforce",))
+        expect=("4_3_reinforce", "4_3b_causality", "4_3c_reading_the_update",))
 def _(orig):
     def reinforce_gradient(policy, theta, trajectories, kind="return", baseline=None, gamma=1.0,
                            per_trajectory=False, **kwargs):
@@ -153,7 +153,7 @@ def _(orig):
 
 @mutant("loglog_slope-semilog", target="pgtools.plotting:loglog_slope",
         result="R3/R5: fitted log-log slope (mutant: log y fitted against x, not log x)",
-        expect=("4_2_gradient_ascent",))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate",))
 def _(orig):
     def loglog_slope(ax, x, y, label=None, **kwargs):
         orig(ax, x, y, label=label, **kwargs)

@@ -16,7 +16,7 @@ def _batched(policy, theta):
 # ----------------------------------------------------------------------- R1: the objective
 @mutant("exact_objective-unweighted-backup", target="pgtools.exact:exact_objective",
         result="R1: V_t = sum_a pi(a|s) Q_t(s, a) (mutant: the backup averages Q_t uniformly)",
-        expect=("4_2_gradient_ascent", "4_1_motivation"))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate", "4_1_motivation"))
 def _(orig):
     def exact_objective(mdp, policy, theta):
         return orig(mdp, policy, np.zeros_like(np.asarray(theta, dtype=float)))
@@ -26,7 +26,7 @@ def _(orig):
 
 @mutant("exact_objective-horizon-minus-1", target="pgtools.exact:exact_objective",
         result="R1: J sums the H rewards r_0..r_{H-1} (mutant: off-by-one horizon, H - 1)",
-        expect=("4_2_gradient_ascent", "4_1_motivation"))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate", "4_1_motivation"))
 def _(orig):
     def exact_objective(mdp, policy, theta):
         if mdp.horizon < 2:
@@ -39,7 +39,7 @@ def _(orig):
 # -------------------------------------------------------------- R2: trajectory likelihood
 @mutant("loglik-transposed-P", target="pgtools.exact:trajectory_log_likelihood",
         result="R2: rho uses P(s_{t+1}|s_t, a_t) (mutant: P transposed, P(s_t|s_{t+1}, a_t))",
-        expect=("4_2_gradient_ascent",))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate",))
 def _(orig):
     def trajectory_log_likelihood(mdp, policy, theta, trajectories):
         out = orig(mdp, policy, theta, trajectories)
@@ -55,7 +55,7 @@ def _(orig):
 
 @mutant("loglik-no-mu0", target="pgtools.exact:trajectory_log_likelihood",
         result="R2: rho starts with mu0(s_0) (mutant: the start factor dropped)",
-        expect=("4_2_gradient_ascent",))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate",))
 def _(orig):
     def trajectory_log_likelihood(mdp, policy, theta, trajectories):
         out = orig(mdp, policy, theta, trajectories)
@@ -68,7 +68,7 @@ def _(orig):
 # ------------------------------------------------------- R3: the estimator SGA runs call
 @mutant("batched-reinforce-x3", target="pgtools.estimators:reinforce_gradient",
         result="R3: SGA needs an unbiased estimate (mutant: batched REINFORCE times 3)",
-        expect=("4_2_gradient_ascent",))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate",))
 def _(orig):
     def reinforce_gradient(policy, theta, trajectories, *args, **kwargs):
         g = orig(policy, theta, trajectories, *args, **kwargs)
@@ -80,7 +80,7 @@ def _(orig):
 @mutant("batched-reinforce-uncentred", target="pgtools.estimators:reinforce_gradient",
         result="R3/R11: batched REINFORCE uses grad log pi = grad f - E grad f "
                "(mutant: centring dropped, sum_t c_t grad f)",
-        expect=("4_2_gradient_ascent",))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate",))
 def _(orig):
     def reinforce_gradient(policy, theta, trajectories, *args, **kwargs):
         if not _batched(policy, theta):
@@ -101,7 +101,7 @@ def _(orig):
 
 @mutant("batched_ascent-descends", target="pgtools.optim:batched_ascent",
         result="R3: ascent theta + eta g (mutant: batched runs step theta - eta g)",
-        expect=("4_1_motivation", "4_2_gradient_ascent"))
+        expect=("4_1_motivation", "4_2_gradient_ascent", "4_2b_sga_rate"))
 def _(orig):
     def batched_ascent(mdp, policy, theta0, steps, step_size, gradient="exact", **kwargs):
         if callable(step_size):
@@ -196,7 +196,7 @@ def _(orig):
 # --------------------------------------------------------------- the batched core API
 @mutant("tabular-logits-batch-first-only", target="pgtools.policies:TabularSoftmax._logits_batch",
         result="batched probs/log_probs: row k uses theta[k] (mutant: every row uses theta[0])",
-        expect=("4_1_motivation", "4_2_gradient_ascent"))
+        expect=("4_1_motivation", "4_2_gradient_ascent", "4_2b_sga_rate"))
 def _(orig):
     def _logits_batch(self, theta):
         out = orig(self, theta)
@@ -207,7 +207,7 @@ def _(orig):
 
 @mutant("weighted_score_sum-batch-shifted", target="pgtools.policies:SoftmaxPolicy.weighted_score_sum",
         result="batched weighted_score_sum: w[k] with theta[k] (mutant: with theta[k-1])",
-        expect=("4_2_gradient_ascent", "4_5_parameterisations"))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate", "4_5_parameterisations"))
 def _(orig):
     def weighted_score_sum(self, theta, w):
         theta = np.asarray(theta, dtype=float)
@@ -221,7 +221,7 @@ def _(orig):
 @mutant("exact_objective-batch-uniform-start", target="pgtools.exact:exact_objective",
         result="batched exact_objective: J_k = mu0 . V_0^k (mutant: batch path averages V_0 "
                "uniformly over states)",
-        expect=("4_2_gradient_ascent", "4_1_motivation"))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate", "4_1_motivation"))
 def _(orig):
     def exact_objective(mdp, policy, theta):
         if not _batched(policy, theta):
@@ -234,7 +234,7 @@ def _(orig):
 
 @mutant("exact_gradient-batch-horizon-minus-1", target="pgtools.exact:exact_gradient",
         result="batched exact_gradient: sum over t < H (mutant: batch path stops at H - 1)",
-        expect=("4_2_gradient_ascent", "4_1_motivation"))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate", "4_1_motivation"))
 def _(orig):
     def exact_gradient(mdp, policy, theta):
         if not _batched(policy, theta) or mdp.horizon < 2:

@@ -8,7 +8,7 @@ import numpy as np
 
 from mutants.registry import mutant
 
-NB = ("4_3_reinforce",)
+NB = ("4_3_reinforce", "4_3b_causality", "4_3c_reading_the_update",)
 
 
 # ------------------------------------------------------------------ R4: importance sampling

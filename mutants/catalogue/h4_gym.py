@@ -10,7 +10,7 @@ import numpy as np
 
 from mutants.registry import mutant
 
-NB = ("4_6_case_studies",)
+NB = ("4_6_case_studies", "4_6b_cartpole",)
 
 
 # ------------------------------------------------------------------ the MDP read off the table

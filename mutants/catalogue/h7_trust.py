@@ -9,9 +9,9 @@ import numpy as np
 
 from mutants.registry import mutant
 
-NB7 = ("4_7_performance_difference",)
-NB8 = ("4_8_natural_gradient",)
-NB9 = ("4_9_trpo_ppo",)
+NB7 = ("4_7_performance_difference", "4_7b_kl_divergence",)
+NB8 = ("4_8_natural_gradient", "4_8b_convergence", "4_8c_discounted",)
+NB9 = ("4_9_trpo_ppo", "4_9b_ppo", "4_9c_ppo_cartpole",)
 
 
 # ------------------------------------------------------------------ pgtools.kl

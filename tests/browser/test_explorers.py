@@ -92,7 +92,7 @@ def _move(page, root, k: int, c: dict, values: dict) -> dict:
 @pytest.mark.browser
 @pytest.mark.parametrize("section", SECTIONS)
 def test_every_section_has_a_static_explorer(section):
-    pages = [p for p in PAGES if re.search(rf"\b4_{section}_", p)]
+    pages = [p for p in PAGES if re.search(rf"\b4_{section}[a-z]?_", p)]  # + sub-pages
     found = {p: list(_saved_explorers(_page_html(p))) for p in pages}
     assert any(found.values()), (
         f"§4.{section}: no FrameExplorer in the saved widget state of {pages} (an explorer "

@@ -135,6 +135,8 @@ def test_figures_are_described_numbered_and_legible(open_page, path):
     m = _SECTION.match(title + " ")
     section = m.group(1) if m else None
     numbers, sizes = [], []
+    # a sub-page of a split section (book/4_3b_...) continues its section's count
+    sub, first = re.search(r"/4_\d+[a-z]_", path) is not None, 0
     for k, im in enumerate(figures, 1):
         name = im["id"] or im["src"].rsplit("/", 1)[-1][:40]
         if not im["figure"]:
@@ -143,8 +145,12 @@ def test_figures_are_described_numbered_and_legible(open_page, path):
         got = _FIG_NUMBER.match(im["number"])
         if not got:
             problems.append(f"{name}: figure has no number in its caption ({im['number']!r})")
-        elif section and got.group(1) != f"{section}.{k}":
-            problems.append(f"{name}: numbered {im['number']!r}, expected Figure {section}.{k}")
+        elif section and got.group(1) != f"{section}.{k + first}":
+            if k == 1 and sub and got.group(1).startswith(f"{section}."):
+                first = int(got.group(1).rsplit(".", 1)[1]) - 1
+            else:
+                problems.append(f"{name}: numbered {im['number']!r}, expected Figure "
+                                f"{section}.{k + first}")
         if len(im["caption"].split()) < 4:
             problems.append(f"{name}: caption missing or too short: {im['caption']!r}")
         numbers.append(im["number"])

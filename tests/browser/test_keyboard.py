@@ -11,7 +11,7 @@ SLIDER = (".pgxp input[type=range], .jupyter-widgets .noUi-handle,"
 
 @pytest.mark.browser
 def test_arrow_keys_move_a_focused_slider_not_the_page(open_page):
-    page, _ = open_page("book/4_2_gradient_ascent.html")
+    page, _ = open_page("book/4_2b_sga_rate.html")  # 4.2's explorer and numeric box
     url = page.url
     handle = page.locator(SLIDER).first
     handle.focus()
@@ -29,7 +29,7 @@ def test_arrow_keys_move_a_focused_slider_not_the_page(open_page):
 
 @pytest.mark.browser
 def test_exercise_is_operable_by_keyboard(open_page):
-    page, _ = open_page("book/4_2_gradient_ascent.html")
+    page, _ = open_page("book/4_2b_sga_rate.html")  # 4.2's explorer and numeric box
     box = page.locator(".pgx-input").first
     box.focus()
     page.keyboard.type("12345")
