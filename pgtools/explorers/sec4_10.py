@@ -77,8 +77,7 @@ def draw(sigma=0.3, horizon=50):
     ax.set_ylabel(r"gain on velocity $K_2$")
     ax.set_title(rf"$\sigma$ = {sigma:g}, $H$ = {horizon}", fontsize=11)
     ax.grid(False)  # no grid over the contours
-    ax.legend(loc="lower left", fontsize=11,  # 11 pt: the subscript of K*_0 >= 7.5 pt
-              facecolor="0.8", framealpha=0.9)  # grey: the white marks show
+    ax.legend(loc="lower left", facecolor="0.8", framealpha=0.9)  # grey: white marks show
     return fig
 
 
