@@ -16,22 +16,22 @@ def draw(seed=0):
     """Return curve and the four gains of one learner over the iterations."""
     returns, path = _DATA["returns"], _DATA["path"]
     it = np.arange(returns.shape[0])
-    fig, axes = plt.subplots(1, 2, figsize=(8.6, 3.3))
-    axes[0].plot(it + 1, returns[:, seed], color="C0")
-    axes[0].axhline(1000, color="k", ls="--", lw=1)
-    axes[0].axhline(950, color="C3", ls=":", lw=1)
+    fig, axes = plt.subplots(1, 2, figsize=(6.6, 4.0), layout="constrained")
+    axes[0].plot(it + 1, returns[:, seed], color="k")  # not a colour of the legend
+    axes[0].axhline(1000, color="0.5", ls="--", lw=1)
+    axes[0].axhline(950, color="C1", ls=":", lw=1.2)
     axes[0].set_xlabel("iteration")
     axes[0].set_ylabel("mean return of the batch")
-    axes[0].set_title(f"learner {seed}: return", fontsize=11)
+    axes[0].set_title(f"learner {seed}: return")
     for j, name in enumerate(NAMES):
         axes[1].plot(np.arange(path.shape[0]), path[:, seed, j], label=name)
     axes[1].plot(np.arange(path.shape[0]), np.exp(path[:, seed, -1]), "k--",
                  label=r"$\sigma$")
     axes[1].set_xlabel("iteration")
     axes[1].set_ylabel(r"gain $K_j$ and $\sigma$")
-    axes[1].set_title(f"learner {seed}: policy", fontsize=11)
-    axes[1].legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
+    axes[1].set_title(f"learner {seed}: policy")
+    # below both panels: five long names do not fit inside the right one
+    fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncol=3)
     return fig
 
 
