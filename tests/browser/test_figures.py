@@ -179,7 +179,8 @@ def test_figures_are_described_numbered_and_legible(open_page, path):
     if len(set(numbers)) != len(numbers):
         problems.append(f"figure numbers repeat: {numbers}")
     for ref in page.evaluate(_NUMREFS):
-        if not _FIG_NUMBER.match(ref) and not ref.startswith(("Table", "Listing", "Section")):
+        if not _FIG_NUMBER.match(ref) and not ref.startswith(
+                ("Table", "Listing", "Section", "Exercise")):
             problems.append(f"a reference reads {ref!r}, not 'Figure 4.x.n'")
     for loose in page.evaluate(_LOOSE_CAPTIONS, _WIDGET):
         problems.append(f"loose italic caption after a figure: {loose!r}")
