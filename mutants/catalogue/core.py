@@ -41,7 +41,7 @@ def _(orig):
 
 @mutant("value_tables-uniform-advantage", target="pgtools.exact:value_tables",
         result="R10: A_t = Q_t - V_t with V_t = E_pi Q_t (mutant: uniform mean of Q_t)",
-        expect=("4_4_baselines",))
+        expect=("4_4_baselines", "4_4b_advantages", "4_4c_short_corridor",))
 def _(orig):
     def value_tables(mdp, policy, theta):
         vt = orig(mdp, policy, theta)
@@ -53,7 +53,7 @@ def _(orig):
 
 @mutant("marginals-offbyone", target="pgtools.exact:state_action_marginals",
         result="R7/R9: d_t(s, a) = P(s_t = s, a_t = a) (mutant: d_{t+1} shifted to t)",
-        expect=("4_3_reinforce", "4_3b_causality", "4_3c_reading_the_update", "4_4_baselines"))
+        expect=("4_3_reinforce", "4_3b_causality", "4_3c_reading_the_update", "4_4_baselines", "4_4b_advantages", "4_4c_short_corridor"))
 def _(orig):
     def state_action_marginals(mdp, policy, theta):
         d = orig(mdp, policy, theta)
@@ -76,7 +76,7 @@ def _(orig):
 
 @mutant("fd-missing-half", target="pgtools.estimators:finite_difference_gradient",
         result="central differences (f(x+e) - f(x-e)) / 2e (mutant: / e)",
-        expect=("4_3_reinforce", "4_3b_causality", "4_3c_reading_the_update", "4_5_parameterisations"))
+        expect=("4_3_reinforce", "4_3b_causality", "4_3c_reading_the_update", "4_5_parameterisations", "4_5b_dropping_the_mean", "4_5c_three_policies"))
 def _(orig):
     def finite_difference_gradient(f, theta, eps=1e-6):
         return 2.0 * orig(f, theta, eps)
@@ -96,7 +96,7 @@ def _(orig):
 
 @mutant("tabular-probs-temperature", target="pgtools.policies:TabularSoftmax._logits",
         result="R11: pi(a|s) = softmax_a theta[s, a] (mutant: softmax of 2 theta)",
-        expect=("4_2_gradient_ascent", "4_2b_sga_rate", "4_5_parameterisations"))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate", "4_5_parameterisations", "4_5b_dropping_the_mean", "4_5c_three_policies"))
 def _(orig):
     def _logits(self, theta):
         return 2.0 * orig(self, theta)
@@ -106,7 +106,7 @@ def _(orig):
 
 @mutant("weighted_score_sum-uncentred", target="pgtools.policies:SoftmaxPolicy.weighted_score_sum",
         result="R11/R12: score grad f - E_pi grad f (mutant: centring dropped in the aggregate)",
-        expect=("4_3_reinforce", "4_3b_causality", "4_3c_reading_the_update", "4_5_parameterisations"))
+        expect=("4_3_reinforce", "4_3b_causality", "4_3c_reading_the_update", "4_5_parameterisations", "4_5b_dropping_the_mean", "4_5c_three_policies"))
 def _(orig):
     def weighted_score_sum(self, theta, w):
         theta, w = np.asarray(theta, dtype=float), np.asarray(w, dtype=float)
@@ -119,7 +119,7 @@ def _(orig):
 
 @mutant("reinforce-baseline-sign", target="pgtools.estimators:reinforce_gradient",
         result="R9: G_t - b_t(s_t) (mutant: G_t + b_t(s_t))",
-        expect=("4_4_baselines",))
+        expect=("4_4_baselines", "4_4b_advantages", "4_4c_short_corridor",))
 def _(orig):
     def reinforce_gradient(policy, theta, trajectories, kind="return", baseline=None, gamma=1.0,
                            per_trajectory=False, **kwargs):

@@ -124,7 +124,7 @@ def _(orig):
 # ------------------------------------------------------------ R11-R14: parameterisations
 @mutant("tabular-probs-whole-table", target="pgtools.policies:TabularSoftmax.probs",
         result="R11: pi(a|s) normalises over a' (mutant: over (s, a'), the chapter's E11 typo)",
-        expect=("4_5_parameterisations", "4_1_motivation"))
+        expect=("4_5_parameterisations", "4_5b_dropping_the_mean", "4_5c_three_policies", "4_1_motivation"))
 def _(orig):
     def probs(self, theta):
         z = np.asarray(theta, dtype=float)
@@ -137,7 +137,7 @@ def _(orig):
 
 @mutant("linear-score-doubled", target="pgtools.policies:LinearSoftmax.score",
         result="R12: score phi(s,a) - E_pi phi(s,.) (mutant: pgtools' score times 2)",
-        expect=("4_5_parameterisations",))
+        expect=("4_5_parameterisations", "4_5b_dropping_the_mean", "4_5c_three_policies",))
 def _(orig):
     def score(self, theta, states, actions):
         return 2.0 * orig(self, theta, states, actions)
@@ -147,7 +147,7 @@ def _(orig):
 
 @mutant("linear-score-no-Ephi", target="pgtools.policies:LinearSoftmax.score",
         result="R12: score phi(s,a) - E_pi phi(s,.) (mutant: E phi term dropped, phi(s,a))",
-        expect=("4_5_parameterisations",))
+        expect=("4_5_parameterisations", "4_5b_dropping_the_mean", "4_5c_three_policies",))
 def _(orig):
     def score(self, theta, states, actions):
         orig(self, theta, states, actions)  # same validation
@@ -159,7 +159,7 @@ def _(orig):
 
 @mutant("linear-score_table-no-Ephi", target="pgtools.policies:LinearSoftmax.score_table",
         result="R12: score table phi - E_pi phi (mutant: E phi term dropped)",
-        expect=("4_5_parameterisations",))
+        expect=("4_5_parameterisations", "4_5b_dropping_the_mean", "4_5c_three_policies",))
 def _(orig):
     def score_table(self, theta):
         out = orig(self, theta)
@@ -171,7 +171,7 @@ def _(orig):
 @mutant("advantage-V-next", target="pgtools.exact:value_tables",
         result="R13: A_t = Q_t - V_t has mean 0 under pi, so E phi drops out "
                "(mutant: A_t = Q_t - V_{t+1})",
-        expect=("4_5_parameterisations",))
+        expect=("4_5_parameterisations", "4_5b_dropping_the_mean", "4_5c_three_policies",))
 def _(orig):
     def value_tables(mdp, policy, theta):
         vt = orig(mdp, policy, theta)
@@ -183,7 +183,7 @@ def _(orig):
 
 @mutant("neural-logit-gradients-last-layer", target="pgtools.policies:NeuralSoftmax._logit_gradients",
         result="R14: grad f by backprop through every layer (mutant: only the output weights)",
-        expect=("4_5_parameterisations",))
+        expect=("4_5_parameterisations", "4_5b_dropping_the_mean", "4_5c_three_policies",))
 def _(orig):
     def _logit_gradients(self, theta):
         g = orig(self, theta).copy()
@@ -207,7 +207,7 @@ def _(orig):
 
 @mutant("weighted_score_sum-batch-shifted", target="pgtools.policies:SoftmaxPolicy.weighted_score_sum",
         result="batched weighted_score_sum: w[k] with theta[k] (mutant: with theta[k-1])",
-        expect=("4_2_gradient_ascent", "4_2b_sga_rate", "4_5_parameterisations"))
+        expect=("4_2_gradient_ascent", "4_2b_sga_rate", "4_5_parameterisations", "4_5b_dropping_the_mean", "4_5c_three_policies"))
 def _(orig):
     def weighted_score_sum(self, theta, w):
         theta = np.asarray(theta, dtype=float)
@@ -246,7 +246,7 @@ def _(orig):
 
 @mutant("leave_one_out-keeps-own", target="pgtools.estimators:_leave_one_out",
         result="leave-one-out baseline: mean over j != i (mutant: sum over all j / (m - 1))",
-        expect=("4_5_parameterisations",))
+        expect=("4_5_parameterisations", "4_5b_dropping_the_mean", "4_5c_three_policies",))
 def _(orig):
     def _leave_one_out(x, groups):
         b = orig(x, groups)

@@ -8,7 +8,7 @@ import numpy as np
 
 from mutants.registry import mutant
 
-NB = ("4_4_baselines",)
+NB = ("4_4_baselines", "4_4b_advantages", "4_4c_short_corridor",)
 
 
 # ------------------------------------------------------------------ R9: baselines
