@@ -10,7 +10,7 @@ import numpy as np
 
 from mutants.registry import mutant
 
-NB10, NB11, NB12 = ("4_10_gaussian_lqr", "4_10b_pathwise", "4_10c_lqr_optimum",), ("4_11_critics_gae",), ("4_12_mujoco",)
+NB10, NB11, NB12 = ("4_10_gaussian_lqr", "4_10b_pathwise", "4_10c_lqr_optimum",), ("4_11_critics_gae", "4_11b_actor_critic",), ("4_12_mujoco",)
 
 
 # ------------------------------------------------------------------ Gaussian policy (G1)
