@@ -56,6 +56,16 @@
       });
   }
 
+  // The sidebar's expand toggles (pages with sub-pages) are icon-only <summary> elements.
+  function navToggleNames(root) {
+    root.querySelectorAll(".bd-sidenav details > summary").forEach(function (sm) {
+      if (visibleText(sm) || sm.getAttribute("aria-label")) return;
+      var link = sm.parentElement.parentElement.querySelector(":scope > a");
+      var page = link ? visibleText(link) : "";
+      sm.setAttribute("aria-label", page ? "Sub-pages of " + page : "Sub-pages");
+    });
+  }
+
   function widgetNames(root) {
     root.querySelectorAll(".widget-slider, .widget-hslider, .widget-vslider").forEach(function (w) {
       var lab = w.querySelector(".widget-label");
@@ -103,6 +113,7 @@
 
   function fixAll() {
     labelInName(document);
+    navToggleNames(document);
     widgetNames(document);
     citationList(document);
   }
