@@ -20,7 +20,7 @@ from pgtools import exercise_bank as bank
 from pgtools import exercises
 from pgtools.exercises import decode_spec
 
-from .conftest import SITE, toc_pages
+from .conftest import ROOT, SITE, toc_pages
 
 PAGES = toc_pages()
 CHAPTERS = [p for p in PAGES if "/4_" in p]
@@ -43,15 +43,14 @@ def _saved_states(page) -> dict:
 
 
 def _pages_with(kind: str) -> list[str]:
-    """Chapter pages whose saved widget state holds a bank exercise of this kind."""
+    """Chapter pages that show a bank exercise of this kind (read from their notebooks)."""
     found = []
     for path in CHAPTERS:
-        html = SITE / f"{path}.html"
-        if not html.exists():
+        nb = ROOT / f"{path}.ipynb"
+        if not (SITE / f"{path}.html").exists() or not nb.exists():
             continue
-        text = html.read_text().replace('"kind":"', '"kind": "')
-        if f'"kind": "{kind}"' in text and '"exercise_id": "' in text.replace(
-                '"exercise_id":"', '"exercise_id": "'):
+        ids = re.findall(r'ex\.show\(\\"([^"\\]+)\\"\)', nb.read_text())
+        if any(bank.get(i).kind == kind for i in ids):
             found.append(path)
     return found
 
@@ -236,7 +235,8 @@ def _reveal_widget_text(page):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("path", PAGES)
+# the API reference quotes docstrings, whose formulas are plain text (E_{a ~ pi}) by design
+@pytest.mark.parametrize("path", [p for p in PAGES if p != "book/api"])
 def test_no_raw_subscripts_outside_math(open_page, path):
     """`_{` and `^{` only inside typeset math: in the prose, and in the widgets' prompts,
     options, hints and feedback (the 4.4 and 4.5 widgets showed raw s_{t+1}, e_{s,a})."""
