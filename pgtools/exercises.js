@@ -183,7 +183,7 @@ function render({ model, el }) {
     if (!f || !f.status) { out.className = "pgx-feedback"; return; }
     out.className = `pgx-feedback pgx-${f.status}`;
     out.append(rich("div", { class: "pgx-msg" }, f.message));
-    for (const d of f.details ?? []) out.append(h(kind === "code" ? "pre" : "div", { class: "pgx-detail" }, d));
+    for (const d of f.details ?? []) out.append(kind === "code" ? h("pre", { class: "pgx-detail" }, d) : rich("div", { class: "pgx-detail" }, d));
     typeset(out);
   };
   const record = (f) => { show(f); try { model.set("feedback", f); model.save_changes(); } catch (e) { /* static page */ } };
