@@ -25,8 +25,9 @@ book: setup assets wheel
 	@echo "The book is built. Open $(CURDIR)/$(BUILD)/index.html"
 	@echo "(or serve it: $(BIN)/python -m http.server -d $(BUILD) 8000, then http://127.0.0.1:8000/)"
 
-## make test: every stage (lint, unit tests, nbval, the book build, browser tests), each one even
-## when an earlier one fails, then a one-screen summary; exits non-zero if any stage failed
+## make test: every stage (lint, unit tests, nbval, the book build, browser tests, downloaded
+## notebooks in a fresh venv, the three editions), each one even when an earlier one fails, then a
+## one-screen summary; exits non-zero if any stage failed
 test: setup assets
 	@$(BIN)/python tools/run_stages.py \
 	  "lint=$(MAKE) --no-print-directory lint" \
@@ -34,7 +35,8 @@ test: setup assets
 	  "nbval=$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)" \
 	  "book=$(MAKE) --no-print-directory book" \
 	  "browser=$(BIN)/pytest -q -p no:cacheprovider -n 2 tests/browser" \
-	  "fresh=$(BIN)/pytest -q -p no:cacheprovider tests/fresh"
+	  "fresh=$(BIN)/pytest -q -p no:cacheprovider tests/fresh" \
+	  "editions=$(MAKE) --no-print-directory editions"
 
 unit: setup
 	$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/fresh --ignore=tests/editions
@@ -84,6 +86,12 @@ pdf: setup $(BUILD)/index.html
 ## make student: the student edition, _build/student/html and _build/student/notebooks
 student: setup assets
 	$(BIN)/python -m tools.editions.student
+
+## make editions: build the key, the PDF and the student edition, then test all three
+.PHONY: editions
+editions: setup
+	@status=0; $(MAKE) --no-print-directory key pdf student || status=1; \
+	  $(BIN)/pytest -q -p no:cacheprovider tests/editions || status=1; exit $$status
 
 ## make bench: speed figures (printed, never asserted in unit tests)
 bench: setup

@@ -1,7 +1,7 @@
 """Sphinx extension: in the API reference, "§4.3" in a docstring links to that section's page.
 
 Every public function of pgtools names the equation and section it implements ("Eq. (4.3),
-§4.3"); autodoc renders the docstrings on ``book/api``, and this turns each section mark into a
+§4.3"); autodoc renders the docstrings on the ``book/api*`` pages, and this turns each section mark into a
 link to the chapter page (``book/4_3_...``), found from the documents of the book. A ``|`` in a
 docstring (``P(s'|s, a)``) is escaped, since RST would read it as a substitution.
 """

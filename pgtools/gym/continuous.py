@@ -1,4 +1,4 @@
-"""Gaussian policies in continuous-action Gymnasium environments (§4.11, MuJoCo).
+"""Gaussian policies in continuous-action Gymnasium environments (§4.12, MuJoCo).
 
 :func:`rollout_gaussian` plays a :class:`pgtools.GaussianLinearPolicy` in a list of plain
 environments (one per episode), stepping only the episodes still running, and returns padded,
