@@ -106,8 +106,11 @@ lab: setup
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) \
 	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate book/
 
+## make lint: ruff on the package code (100 columns, pyproject.toml) and on the book's notebooks
+## (book/ruff.toml: the same rules, code cells within the 76-column page)
 lint: setup
 	$(BIN)/ruff check pgtools tests benchmarks mutants tools
+	$(BIN)/ruff check --config book/ruff.toml book/*.ipynb
 
 setup: $(STAMP)
 
