@@ -32,6 +32,7 @@ At the end the whole build is searched for every answer and written solution
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import copy
 import inspect
 import json
@@ -391,14 +392,14 @@ def build(out: Path = OUT, timeout: int = 300) -> dict:
     counts = {"solutions": 0, "dropped": 0, "notebooks": 0}
     notebooks = out / "notebooks"
     notebooks.mkdir()
+    executed = []
     for page in toc_pages():
         ipynb, md = src / f"{page}.ipynb", src / f"{page}.md"
         if ipynb.exists():
             nb, c = student_notebook(nbformat.read(ipynb, as_version=4), full_wheel,
                                      student_wheel)
             nbformat.write(nb, ipynb)
-            _execute(ipynb, env, timeout)
-            shutil.copy2(ipynb, notebooks / ipynb.name)
+            executed.append(ipynb)
             counts["solutions"] += c["solutions"]
             counts["dropped"] += c["dropped"]
             counts["notebooks"] += 1
@@ -406,6 +407,12 @@ def build(out: Path = OUT, timeout: int = 300) -> dict:
             text, n = student_markdown(md.read_text(encoding="utf-8"))
             md.write_text(text, encoding="utf-8")
             counts["solutions"] += n
+    # the notebooks are independent: execute them in two worker processes (each sets its own
+    # environment for its kernels), then keep the executed copies
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
+        list(pool.map(_execute, executed, [env] * len(executed), [timeout] * len(executed)))
+    for ipynb in executed:
+        shutil.copy2(ipynb, notebooks / ipynb.name)
     jb = Path(sys.executable).with_name("jupyter-book")
     subprocess.run([str(jb), "build", "--all", "-W", "-n", "--keep-going", str(src)],
                    check=True, env=env, cwd=src)
