@@ -12,13 +12,16 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import yaml
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("PGBOOK_SITE", ROOT / "_build" / "html"))  # override: another build
@@ -59,7 +62,43 @@ def _browser_missing_reason() -> str | None:
     return None
 
 
+DESKTOP, PHONE = (1280, 900), (390, 844)
+
+# Order of the tests of one page (see ``pytest_collection_modifyitems``): first those that only
+# read the page, so that they share one load of it; then those that change it (each takes the
+# page if nothing done to it before can affect its check, else loads it afresh, see ``Pages``);
+# then the phone-sized ones.
+_PAGE_ORDER = [
+    "test_page_renders_offline",  # first: its request log covers the load and nothing else
+    "test_figures_are_described_numbered_and_legible",
+    "test_exercise_rhythm",
+    "test_no_answer_is_visible",
+    "test_download_and_launch_buttons",
+    "test_no_serious_accessibility_violations",  # light, then dark (which restores light)
+    "test_desktop_code_fits_and_page_is_short",  # unfolds every fold: takes that load last
+    "test_no_raw_subscripts_outside_math",  # a second load: reveals the widgets' text
+    "test_exercise_and_solution_open_on_click",  # one solution: not a widget's text
+    "test_explorer_controls_redraw_the_stored_frame",  # explorers: no exercise, no solution
+    "test_phone_page_fits_the_viewport",
+    "test_explorer_fits_a_phone_and_follows_dark_mode",
+]
+# The test of no single page that takes longest: started first, next to the JupyterLab ones.
+_FIRST = ["test_next_previous_navigation"]
+
+
+def _page_of(item) -> str | None:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return params.get("path")
+
+
+def _page_weight(path: str) -> int:
+    f = SITE / f"{path}.html"
+    return f.stat().st_size if f.exists() else 0
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    _group_and_order(items)
     reason = _browser_missing_reason()
     if reason is None:
         return
@@ -68,6 +107,73 @@ def pytest_collection_modifyitems(config, items):
     print("\n" + "!" * 78 + "\n" + reason + "\n" + "!" * 78)
     for item in items:
         item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _group_and_order(items):
+    """Order the tests so that those of one page run one after the other (they share the page's
+    load, ``pages`` below) and the longest go first: the JupyterLab tests, the navigation walk,
+    then the pages, heaviest first. ``pytest_xdist_make_scheduler`` keeps each page's tests on
+    one worker, in this order.
+
+    Only the order and the grouping change, never what a test checks: a test that needs a
+    page untouched gets one whatever ran before it.
+    """
+    browser_items = [it for it in items if it.nodeid.startswith("tests/browser/")
+                     or "/tests/browser/" in str(it.path)]
+    if not browser_items:
+        return
+    weights, index = {}, {id(it): k for k, it in enumerate(items)}
+
+    def key(item):  # ties keep the collection order (the JupyterLab tests depend on it)
+        path, name, k = _page_of(item), item.originalname or item.name, index[id(item)]
+        if item.path.name == "test_lab.py":
+            return (0, 0, "", 0, False, k)
+        if name in _FIRST:
+            return (0, 1, "", _FIRST.index(name), False, k)
+        if path is None:
+            return (2, 0, "", 0, False, k)
+        if path not in weights:
+            weights[path] = _page_weight(path)
+        rank = _PAGE_ORDER.index(name) if name in _PAGE_ORDER else len(_PAGE_ORDER)
+        params = getattr(item, "callspec", None) and item.callspec.params or {}
+        return (1, -weights[path], path, rank, params.get("mode", "light") != "light", k)
+
+    mine = {id(it) for it in browser_items}
+    slots = [k for k, it in enumerate(items) if id(it) in mine]
+    for slot, item in zip(slots, sorted(browser_items, key=key)):
+        items[slot] = item
+
+
+def _xdist_group(nodeid: str, pages: frozenset) -> str:
+    """The unit of work an xdist worker takes whole: the JupyterLab tests (one server, run in
+    order), all tests of one page, or else the test alone."""
+    if nodeid.startswith("tests/browser/test_lab.py::"):
+        return "lab"
+    m = re.search(r"\[(.+?)(?:-(?:light|dark))?\]$", nodeid)
+    if m and m.group(1) in pages:
+        return "page:" + m.group(1)
+    return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """With ``-n``, give each worker whole groups (``_xdist_group``) in the collection order.
+
+    (``--dist loadgroup`` with ``xdist_group`` marks would do this, but pytest-xdist 3.8 tags
+    the node ids through an attribute pytest 9 no longer reads, so the marks have no effect.)
+    """
+    if config.getvalue("dist") not in ("load", "loadgroup"):
+        return None  # another mode asked for explicitly
+    from xdist.scheduler import LoadScopeScheduling
+
+    pages = frozenset(toc_pages())
+    config.option.loadscopereorder = False  # keep _group_and_order's order: longest first
+
+    class ByPage(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _xdist_group(nodeid, pages)
+
+    return ByPage(config, log)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -108,9 +214,10 @@ class PageLog:
     off_host: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     requests: int = 0
+    pending: set = field(default_factory=set)  # requests not yet finished or failed
 
 
-def isolated_page(browser, allowed, viewport=(1280, 900)):
+def isolated_page(browser, allowed, viewport=DESKTOP):
     """A page in a fresh browser context that may only reach URLs starting with ``allowed``.
 
     Every other request is aborted and recorded; console errors, page errors and failed
@@ -134,6 +241,9 @@ def isolated_page(browser, allowed, viewport=(1280, 900)):
         (m.text, m.location.get("url", ""))))
     page.on("pageerror", lambda e: log.page_errors.append(str(e)))
     page.on("request", lambda r: setattr(log, "requests", log.requests + 1))
+    page.on("request", lambda r: log.pending.add(r))
+    page.on("requestfinished", lambda r: log.pending.discard(r))
+    page.on("requestfailed", lambda r: log.pending.discard(r))
     page.on("requestfailed", lambda r: log.failed.append(f"{r.url} ({r.failure})"))
     page.on("response", lambda r: r.status >= 400 and log.failed.append(f"{r.url} ({r.status})"))
     return ctx, page, log
@@ -151,6 +261,128 @@ RENDERED_ALL = """() => {
 }"""
 
 
+def settle(page, log, timeout: float = 30.0):
+    """Wait until every request the page has made so far has finished or failed (what
+    ``wait_for_load_state("networkidle")`` waited for, without its 500 ms of idling)."""
+    deadline = time.monotonic() + timeout
+    while log.pending:
+        if time.monotonic() > deadline:
+            pytest.fail(f"requests still pending after {timeout:.0f} s: "
+                        f"{[r.url for r in log.pending]}")
+        page.wait_for_timeout(10)  # lets Playwright deliver the requests' events
+
+
+def load(page, log, url: str, wait_widgets: bool = True):
+    """Go to ``url`` and wait until the page is ready to be read: loaded, every saved widget
+    view rendered, MathJax's first typesetting pass done, web fonts ready, no request pending.
+    Every wait is on an event or a condition, none on a fixed time."""
+    page.goto(url, wait_until="load")
+    if wait_widgets and page.locator(
+            'script[type="application/vnd.jupyter.widget-state+json"]').count():
+        # ipywidgets boxes, or the roots of pgtools' anywidgets (exercises .pgx, explorers
+        # .pgxp), which the static manager wraps in a "jupyter-widgets-disconnected" element.
+        # Wait until every saved view has rendered its root (an event, not a fixed time).
+        page.wait_for_function(RENDERED_ALL, timeout=15000)
+    _wait_for_mathjax(page)
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    try:  # a code exercise shows its "run this notebook" note once its ping to a kernel has
+        # gone unanswered (1.5 s after it rendered): the state a reader sees, so wait for it
+        page.wait_for_function(_CODE_NOTES_SHOWN, timeout=6000)
+    except PlaywrightTimeout:
+        pass  # test_code_exercise_says_run_the_notebook says what is wrong
+    page.evaluate(_TWO_FRAMES)  # the themes' IntersectionObservers have reported
+    try:  # the theme has marked the scrollable blocks focusable (after a 300 ms debounce)
+        page.wait_for_function(_SCROLLABLES_MARKED, timeout=3000)
+    except PlaywrightTimeout:
+        pass  # then axe says which block it is
+    settle(page, log)
+
+
+_CODE_NOTES_SHOWN = """() => Array.from(document.querySelectorAll('.pgx-code .pgx-note'))
+  .every(n => !n.hidden)"""
+_TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+# pydata-sphinx-theme gives every scrollable code block or output tabindex 0 (and the others
+# -1), 300 ms after the last change to the page's content (a debounce, not an event): wait for
+# the condition it establishes, which the accessibility check relies on.
+_SCROLLABLES_MARKED = """() => Array.from(document.querySelectorAll(
+    'pre, .nboutput > .output_area, .cell_output > .output, .jp-RenderedHTMLCommon,'
+    + ' .pst-scrollable-table-container')).every(e => e.tabIndex ===
+  (e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight ? 0 : -1))"""
+
+
+@dataclass
+class _Loaded:
+    path: str
+    ctx: object
+    page: object
+    log: PageLog
+    changed: set = field(default_factory=set)  # what tests have done to the page since its load
+
+
+class Pages:
+    """Per worker, the page last loaded at each viewport, each in its own fresh context.
+
+    ``get(path)`` hands out that page again while no test has changed it. A test that changes
+    the page (clicks, types, unfolds, switches to dark mode) says what it changes,
+    ``get(path, changes="widgets")``, and which earlier changes cannot affect what it checks,
+    ``tolerates=("widgets",)``; it gets the cached page only if that holds, else a new load.
+    Tests of one page run one after the other on one worker (``_group_and_order``), so the
+    read-only ones share a single load.
+    """
+
+    def __init__(self, browser, base_url):
+        self.browser, self.base_url = browser, base_url
+        self.open: dict[tuple, _Loaded] = {}
+        self.loads = 0
+
+    def get(self, path: str, viewport=DESKTOP, *, changes: str | None = None,
+            tolerates: tuple = ()):
+        cur = self.open.get(viewport)
+        if cur is None or cur.path != path or not cur.changed <= set(tolerates):
+            self.drop(viewport)
+            ctx, page, log = isolated_page(self.browser, (self.base_url + "/",), viewport)
+            try:
+                load(page, log, f"{self.base_url}/{path}")
+            except BaseException:
+                ctx.close()
+                raise
+            cur = self.open[viewport] = _Loaded(path, ctx, page, log)
+            self.loads += 1
+        if changes:
+            cur.changed.add(changes)
+        return cur.page, cur.log
+
+    def drop(self, viewport=None):
+        for vp in ([viewport] if viewport else list(self.open)):
+            cur = self.open.pop(vp, None)
+            if cur is not None:
+                cur.ctx.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    rep = yield
+    if rep.failed:
+        item._pgbook_failed = True
+    return rep
+
+
+@pytest.fixture(scope="session")
+def _pages(browser, base_url):
+    cache = Pages(browser, base_url)
+    yield cache
+    cache.drop()
+
+
+@pytest.fixture
+def pages(_pages, request):
+    """The worker's ``Pages``; after a failing test its pages are dropped (they may be left
+    half-changed, e.g. in dark mode)."""
+    yield _pages
+    if getattr(request.node, "_pgbook_failed", False):
+        _pages.drop()
+
+
 @pytest.fixture
 def open_page(browser, base_url):
     """Open a page of the book in a fresh context; returns ``(page, log)``."""
@@ -159,15 +391,7 @@ def open_page(browser, base_url):
     def _open(path: str, wait_widgets: bool = True):
         ctx, page, log = isolated_page(browser, (base_url + "/",))
         contexts.append(ctx)
-        page.goto(f"{base_url}/{path}", wait_until="load")
-        page.wait_for_load_state("networkidle")
-        if wait_widgets and page.locator(
-                'script[type="application/vnd.jupyter.widget-state+json"]').count():
-            # ipywidgets boxes, or the roots of pgtools' anywidgets (exercises .pgx, explorers
-            # .pgxp), which the static manager wraps in a "jupyter-widgets-disconnected" element.
-            # Wait until every saved view has rendered its root (an event, not a fixed time).
-            page.wait_for_function(RENDERED_ALL, timeout=15000)
-        _wait_for_mathjax(page)
+        load(page, log, f"{base_url}/{path}", wait_widgets)
         return page, log
 
     yield _open

@@ -15,6 +15,7 @@ import math
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pgtools import exercise_bank as bank
 from pgtools import exercises
@@ -173,10 +174,10 @@ _ORDER = """() => Array.from(document.querySelectorAll(
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", CHAPTERS)
-def test_exercise_rhythm(open_page, path):
+def test_exercise_rhythm(pages, path):
     """Every answer box follows its exercise box and precedes its folded solution, with no
     prompt of its own; every bank exercise of the section is on the page."""
-    page, _ = open_page(f"{path}.html")
+    page, _ = pages.get(f"{path}.html")
     seq = page.evaluate(_ORDER)
     shown = [x[1] for x in seq if x[0] == "box"]
     # a section split over sub-pages spreads its exercises over them: each page shows a run of
@@ -231,16 +232,26 @@ def _reveal_widget_text(page):
                 inputs.nth(i).check()
         box.locator("button.pgx-check").click()
     page.evaluate("() => window.MathJax?.typesetPromise?.()")
-    page.wait_for_timeout(300)
+    # each revealed hint and feedback typesets itself once MathJax is free: wait until every
+    # formula of the widgets is typeset (a condition, not a fixed time); if one never is, the
+    # test below says where
+    try:
+        page.wait_for_function(_WIDGET_MATH_TYPESET, timeout=3000)
+    except PlaywrightTimeout:
+        pass
+
+
+_WIDGET_MATH_TYPESET = """() => !window.MathJax?.typesetPromise
+  || Array.from(document.querySelectorAll('.pgx .math')).every(e => e.querySelector('mjx-container'))"""
 
 
 @pytest.mark.browser
 # the API reference quotes docstrings, whose formulas are plain text (E_{a ~ pi}) by design
 @pytest.mark.parametrize("path", [p for p in PAGES if not p.startswith("book/api")])
-def test_no_raw_subscripts_outside_math(open_page, path):
+def test_no_raw_subscripts_outside_math(pages, path):
     """`_{` and `^{` only inside typeset math: in the prose, and in the widgets' prompts,
     options, hints and feedback (the 4.4 and 4.5 widgets showed raw s_{t+1}, e_{s,a})."""
-    page, _ = open_page(f"{path}.html")
+    page, _ = pages.get(f"{path}.html", changes="widgets")  # opens hints, answers choices
     _reveal_widget_text(page)
     raw = [t.strip()[:80] for t in page.evaluate(_TEXT_NODES) if _RAW_SUB_SUP.search(t)]
     assert not raw, f"{path}: TeX sub/superscripts outside typeset math: {raw[:5]}"
@@ -256,10 +267,10 @@ _GIVEAWAYS = ["ex.show(", "correct=", "solution=", "Exercise(", "_reference", ".
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", CHAPTERS)
-def test_no_answer_is_visible(open_page, path):
+def test_no_answer_is_visible(pages, path):
     """With every solution folded, the page shows no answer key: no widget code, no grading
     call, no printed answer, and no numeric answer at the precision the exercise asks for."""
-    page, _ = open_page(f"{path}.html")
+    page, _ = pages.get(f"{path}.html")
     text = " ".join(page.evaluate(_VISIBLE_TEXT))
     for word in _GIVEAWAYS:
         assert word not in text, f"{path}: {word!r} visible"

@@ -20,7 +20,7 @@ import pytest
 
 from pgtools.explorer import decode_frame
 
-from .conftest import SITE, isolated_page, toc_pages
+from .conftest import PHONE, SITE, toc_pages
 
 STATE = 'script[type="application/vnd.jupyter.widget-state+json"]'
 
@@ -104,10 +104,11 @@ EXPLORER_PAGES = [p for p in PAGES if _saved_explorers(_page_html(p))] or PAGES[
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", EXPLORER_PAGES)
-def test_explorer_controls_redraw_the_stored_frame(open_page, path):
+def test_explorer_controls_redraw_the_stored_frame(pages, path):
     saved = _saved_explorers(_page_html(path))
     assert saved, f"{path}: no explorer in the saved widget state"
-    page, log = open_page(f"{path}.html")
+    # the exercise widgets (hints, answers) and an opened solution are not the explorers
+    page, log = pages.get(f"{path}.html", changes="explorers", tolerates=("widgets", "solution"))
     roots = page.locator(".pgxp")
     assert roots.count() == len(saved), "every saved explorer is rendered once"
     for r in range(roots.count()):
@@ -140,28 +141,24 @@ def test_explorer_controls_redraw_the_stored_frame(open_page, path):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", EXPLORER_PAGES)
-def test_explorer_fits_a_phone_and_follows_dark_mode(browser, base_url, path):
-    ctx, page, _log = isolated_page(browser, (base_url + "/",), viewport=(390, 844))
-    try:
-        page.goto(f"{base_url}/{path}.html", wait_until="load")
-        page.wait_for_selector(".pgxp img[data-frame]", timeout=15_000)
-        boxes = page.evaluate("""() => Array.from(document.querySelectorAll('.pgxp')).map(r => {
-            const b = r.getBoundingClientRect();
-            return Array.from(r.querySelectorAll('.pgxp-control, .pgxp-control > *, img'))
-              .map(e => e.getBoundingClientRect())
-              .filter(x => x.left < b.left - 1 || x.right > b.right + 1 || x.width < 1).length;
-          })""")
-        assert boxes and not any(boxes), f"controls stick out of the explorer at 390 px: {boxes}"
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
-        widths = page.evaluate("""() => Array.from(document.querySelectorAll(
-            '.pgxp input[type=range]')).map(e => e.getBoundingClientRect().width)""")
-        assert all(w >= 100 for w in widths), f"a slider collapsed at 390 px: {widths}"
-        colour = """() => [getComputedStyle(document.querySelector('.pgxp')).color,
-                          getComputedStyle(document.body).color]"""
-        light = page.evaluate(colour)
-        page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
-        dark = page.evaluate(colour)
-        assert dark[0] == dark[1], "the explorer's text does not take the theme's text colour"
-        assert dark[0] != light[0], "the explorer's text colour ignores dark mode"
-    finally:
-        ctx.close()
+def test_explorer_fits_a_phone_and_follows_dark_mode(pages, path):
+    page, _log = pages.get(f"{path}.html", PHONE, changes="dark")
+    page.wait_for_selector(".pgxp img[data-frame]", timeout=15_000)
+    boxes = page.evaluate("""() => Array.from(document.querySelectorAll('.pgxp')).map(r => {
+        const b = r.getBoundingClientRect();
+        return Array.from(r.querySelectorAll('.pgxp-control, .pgxp-control > *, img'))
+          .map(e => e.getBoundingClientRect())
+          .filter(x => x.left < b.left - 1 || x.right > b.right + 1 || x.width < 1).length;
+      })""")
+    assert boxes and not any(boxes), f"controls stick out of the explorer at 390 px: {boxes}"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    widths = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '.pgxp input[type=range]')).map(e => e.getBoundingClientRect().width)""")
+    assert all(w >= 100 for w in widths), f"a slider collapsed at 390 px: {widths}"
+    colour = """() => [getComputedStyle(document.querySelector('.pgxp')).color,
+                      getComputedStyle(document.body).color]"""
+    light = page.evaluate(colour)
+    page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
+    dark = page.evaluate(colour)
+    assert dark[0] == dark[1], "the explorer's text does not take the theme's text colour"
+    assert dark[0] != light[0], "the explorer's text colour ignores dark mode"

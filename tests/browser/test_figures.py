@@ -112,8 +112,8 @@ def _png_facts(path: Path):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", PAGES)
-def test_figures_are_described_numbered_and_legible(open_page, path):
-    page, _ = open_page(f"{path}.html")
+def test_figures_are_described_numbered_and_legible(pages, path):
+    page, _ = pages.get(f"{path}.html")
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:  # explorers set each frame's alt text once the frame is decoded: an event, not a delay

@@ -5,19 +5,19 @@
   (``scrollHeight / 900 <= 15``).
 - At 390 px (a phone) no page is wider than the viewport.
 
-One browser context per viewport serves every page in turn (the pages need no isolation from
-each other here); each page is measured once its saved widgets have rendered and MathJax has
-typeset, since both change its size. The length of every page is printed (``-s``).
+Each page is measured once its saved widgets have rendered, MathJax has typeset and the web
+fonts are ready, since all change its size (``conftest.load``); the page's load is shared with
+the other tests of the page at that viewport (``conftest.Pages``). The length of every page is
+printed (``-s``).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from .conftest import RENDERED_ALL, _wait_for_mathjax, isolated_page, toc_pages
+from .conftest import DESKTOP, PHONE, toc_pages
 
 PAGES = toc_pages()
-DESKTOP, PHONE = (1280, 900), (390, 844)
 MAX_SCREENS = 15
 
 # Every block a reader sees as code or as printed output, and any element inside them that
@@ -39,34 +39,10 @@ _PAGE_WIDTH = """() => Math.max(document.documentElement.scrollWidth, document.b
 _PAGE_HEIGHT = """() => document.documentElement.scrollHeight"""
 
 
-@pytest.fixture(scope="module")
-def tab(browser, base_url):
-    """``tab(viewport)``: one page of a context of that viewport, reused for every page."""
-    opened = {}
-
-    def _tab(viewport):
-        if viewport not in opened:
-            opened[viewport] = isolated_page(browser, (base_url + "/",), viewport=viewport)
-        return opened[viewport][1]
-
-    yield _tab
-    for ctx, _, _ in opened.values():
-        ctx.close()
-
-
-def _load(page, url):
-    page.goto(url, wait_until="load")
-    if page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count():
-        page.wait_for_function(RENDERED_ALL, timeout=15000)
-    _wait_for_mathjax(page)
-    page.evaluate("() => document.fonts.ready.then(() => true)")
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("path", PAGES)
-def test_desktop_code_fits_and_page_is_short(tab, base_url, path):
-    page = tab(DESKTOP)
-    _load(page, f"{base_url}/{path}.html")
+def test_desktop_code_fits_and_page_is_short(pages, path):
+    page, _ = pages.get(f"{path}.html", DESKTOP, changes="unfolded")
     screens = page.evaluate(_PAGE_HEIGHT) / DESKTOP[1]
     print(f"\n{path}: {screens:.1f} screens of {DESKTOP[0]} x {DESKTOP[1]}")
     wide = page.evaluate(_OVERFLOWING_BLOCKS)  # unfolds the folded cells: measure length first
@@ -77,8 +53,7 @@ def test_desktop_code_fits_and_page_is_short(tab, base_url, path):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", PAGES)
-def test_phone_page_fits_the_viewport(tab, base_url, path):
-    page = tab(PHONE)
-    _load(page, f"{base_url}/{path}.html")
+def test_phone_page_fits_the_viewport(pages, path):
+    page, _ = pages.get(f"{path}.html", PHONE)
     width = page.evaluate(_PAGE_WIDTH)
     assert width <= PHONE[0], f"{path}: {width} px wide at a {PHONE[0]} px viewport"

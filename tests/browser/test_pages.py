@@ -12,6 +12,7 @@ import re
 
 import pytest
 import yaml
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .conftest import RENDERED_ALL, ROOT, SHOTS, toc_pages
 
@@ -50,8 +51,8 @@ def _unexpected(messages):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", PAGES)
-def test_page_renders_offline(open_page, path):
-    page, log = open_page(f"{path}.html")
+def test_page_renders_offline(pages, path):
+    page, log = pages.get(f"{path}.html")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / (path.replace("/", "__") + ".png")), full_page=True)
 
@@ -94,8 +95,10 @@ def test_page_renders_offline(open_page, path):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", [p for p in PAGES if "/4_" in p])
-def test_exercise_and_solution_open_on_click(open_page, path):
-    page, _ = open_page(f"{path}.html", wait_widgets=False)
+def test_exercise_and_solution_open_on_click(pages, path):
+    # the exercise widgets' hints and answers (test_no_raw_subscripts_outside_math) are not
+    # the solutions that fold
+    page, _ = pages.get(f"{path}.html", changes="solution", tolerates=("widgets",))
     solutions = page.locator("div.solution.dropdown, .solution.toggle, details.solution")
     assert solutions.count() > 0, f"{path}: no dropdown solution on a chapter page"
     assert page.locator("div.exercise, .exercise").count() > 0, f"{path}: no exercise"
@@ -104,21 +107,29 @@ def test_exercise_and_solution_open_on_click(open_page, path):
     body = sol.locator(".solution-content, section, .admonition-body").first
     hidden_before = not body.is_visible()
     toggle = sol.locator("button.toggle-button")  # not the title: it holds a link to the exercise
-    (toggle if toggle.count() else sol.locator("summary, .admonition-title")).first.click()
-    page.wait_for_timeout(400)
     assert hidden_before, f"{path}: the solution was visible before it was asked for"
+    (toggle if toggle.count() else sol.locator("summary, .admonition-title")).first.click()
+    try:  # the toggle animates: wait for the body to show (an event), up to the old 400 ms
+        body.wait_for(state="visible", timeout=400)
+    except PlaywrightTimeout:
+        pass
     assert body.is_visible(), f"{path}: the solution did not open on click"
 
 
 @pytest.mark.browser
 def test_next_previous_navigation(open_page):
+    """For every two pages in a row, "next" on the first opens the second and "previous" on the
+    second opens the first: a walk by "next" from the first page to the last, then back by
+    "previous", clicking each of these links once (not reopening every page in a new tab)."""
+    page, _ = open_page(f"{PAGES[0]}.html", wait_widgets=False)
     for here, there in itertools.pairwise(PAGES):
-        page, _ = open_page(f"{here}.html", wait_widgets=False)
-        page.locator("a.right-next").first.click()
-        page.wait_for_load_state("load")
+        assert page.url.split("?")[0].endswith(f"{here}.html"), (here, page.url)
+        with page.expect_navigation(wait_until="commit"):
+            page.locator("a.right-next").first.click()
         assert page.url.split("?")[0].endswith(f"{there}.html"), (here, page.url)
-        page.locator("a.left-prev").first.click()
-        page.wait_for_load_state("load")
+    for here, there in reversed(list(itertools.pairwise(PAGES))):
+        with page.expect_navigation(wait_until="commit"):
+            page.locator("a.left-prev").first.click()
         assert page.url.split("?")[0].endswith(f"{here}.html"), (there, page.url)
 
 
@@ -134,19 +145,19 @@ def test_search_finds_reinforce(open_page):
 
 
 @pytest.mark.browser
-def test_download_and_launch_buttons(open_page):
+@pytest.mark.parametrize("path", [p for p in PAGES if "/4_" in p])
+def test_download_and_launch_buttons(pages, path):
     """Notebook pages offer their .ipynb for download; launch buttons follow `repository.url`."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     repo_url = (config.get("repository") or {}).get("url") or ""
-    for path in (p for p in PAGES if "/4_" in p):
-        page, _ = open_page(f"{path}.html", wait_widgets=False)
-        ipynb = page.locator(f'.dropdown-download-buttons a[href$="{path.split("/")[-1]}.ipynb"]')
-        assert ipynb.count() == 1, f"{path}: no .ipynb download button"
-        href = ipynb.first.get_attribute("href")
-        status = page.request.get(page.url.rsplit("/", 1)[0] + "/" + href).status
-        assert status == 200, f"{path}: the .ipynb download link answers {status}"
-        launch = page.locator(".dropdown-launch-buttons a")
-        if repo_url:
-            assert launch.count() > 0, f"{path}: repository.url is set but no launch buttons"
-        else:
-            assert launch.count() == 0, f"{path}: launch buttons shown without a repository URL"
+    page, _ = pages.get(f"{path}.html")
+    ipynb = page.locator(f'.dropdown-download-buttons a[href$="{path.split("/")[-1]}.ipynb"]')
+    assert ipynb.count() == 1, f"{path}: no .ipynb download button"
+    href = ipynb.first.get_attribute("href")
+    status = page.request.get(page.url.rsplit("/", 1)[0] + "/" + href).status
+    assert status == 200, f"{path}: the .ipynb download link answers {status}"
+    launch = page.locator(".dropdown-launch-buttons a")
+    if repo_url:
+        assert launch.count() > 0, f"{path}: repository.url is set but no launch buttons"
+    else:
+        assert launch.count() == 0, f"{path}: launch buttons shown without a repository URL"
