@@ -127,6 +127,10 @@ assets: $(NODE_STAMP)
 	  $(VENDOR)/anywidget $(VENDOR)/mathjax/output/chtml/fonts
 	cp web/node_modules/requirejs/require.js $(VENDOR)/requirejs/
 	cp -r web/node_modules/@jupyter-widgets/html-manager/dist $(VENDOR)/@jupyter-widgets/html-manager/
+	# the widget bundle also asks for its icon fonts one folder up; serve them there too
+	cp web/node_modules/@jupyter-widgets/html-manager/dist/*.woff2 \
+	  web/node_modules/@jupyter-widgets/html-manager/dist/*.woff \
+	  web/node_modules/@jupyter-widgets/html-manager/dist/*.ttf $(VENDOR)/@jupyter-widgets/
 	rm -f $(VENDOR)/@jupyter-widgets/html-manager/dist/*.map
 	cp -r web/node_modules/anywidget/dist $(VENDOR)/anywidget/
 	cp web/node_modules/mathjax/es5/tex-mml-chtml.js $(VENDOR)/mathjax/
