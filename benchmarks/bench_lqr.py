@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 import pgtools as pg
+from pgtools import lqr
 
 
 def median_time(fn, repeats, clock=time.perf_counter):
@@ -27,7 +28,9 @@ def median_time(fn, repeats, clock=time.perf_counter):
 
 def both(fn, repeats):
     """Median wall time and median CPU time of this process (the latter is less sensitive to
-    other programs competing for the cores; run with OPENBLAS_NUM_THREADS=1 to compare)."""
+    other programs competing for the cores; run with OPENBLAS_NUM_THREADS=1 to compare). CPU
+    time adds up all threads: the sampler draws its normals in a second thread when there is a
+    spare core, so there its CPU time exceeds its wall time."""
     return median_time(fn, repeats), median_time(fn, repeats, time.process_time)
 
 
@@ -61,6 +64,17 @@ def main():
         label = "with" if noise else "without"
         rows.append((f"sample_lqr_trajectories n=10000, H=100, {label} noise", t_s, c_s,
                      100.0))
+    # the same, all in the calling thread (as on a single core): the normals drawn first
+    background, lqr._BACKGROUND_MIN_NORMALS = lqr._BACKGROUND_MIN_NORMALS, float("inf")
+    try:
+        p = problem(True)
+        t_s, c_s = both(lambda: pg.sample_lqr_trajectories(p, pol, theta, 10_000, 1), 7)
+        rows.append(("  with noise, normals drawn in the calling thread", t_s, c_s, None))
+    finally:
+        lqr._BACKGROUND_MIN_NORMALS = background
+    rng = np.random.default_rng(1)
+    t_n, c_n = both(lambda: rng.standard_normal((100, 10_000, 6)), 7)
+    rows.append(("  its 6 000 000 standard normals alone", t_n, c_n, None))
     print(f"{'benchmark':58} {'wall ms':>8} {'CPU ms':>8} {'target':>8}")
     for name, wall, cpu, target in rows:
         tgt = f"<= {target:g}" if target else ""

@@ -22,6 +22,9 @@ covariance (Eq. (L2)-(L4)); no sampling is needed.
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from dataclasses import dataclass, fields, replace
 from typing import NamedTuple
 
@@ -328,32 +331,184 @@ class LQRTrajectories:
         return reward_to_go(self.rewards)
 
 
-def _rows_times(X, M):
-    """X @ M for X of shape (..., k): one 2-D product over all leading axes."""
-    return (X.reshape(-1, X.shape[-1]) @ M).reshape(X.shape[:-1] + (M.shape[1],))
-
-
-def _simulate(problem, K, sigma, x0, eps, noise):
+def _simulate(problem, K, sigma, x0, eps, noise=None, gate=None):
     """Roll the dynamics forward; eps (H, n, m) and noise (H, n, nx) are time-major.
 
-    One pass over time on (n, .) arrays that stay in cache: u_t = K x_t + sigma * eps_t,
-    r_t = -(x_t^T Q x_t + u_t^T R u_t), x_{t+1} = A x_t + B u_t + w_t.
+    One pass over time on (n, .) arrays that stay in cache, every product written into a
+    preallocated buffer (no temporaries per step): u_t = K x_t + sigma * eps_t,
+    r_t = -(x_t^T Q x_t + u_t^T R u_t), x_{t+1} = A x_t + B u_t + w_t (x_H, which earns
+    nothing, is not formed). Each elementwise step works on contiguous rows: a per-column
+    scaling is a product with the scale tiled along a flattened row (broadcasting a length-m
+    vector would run numpy's inner loop over m elements at a time), the row sums of the
+    quadratic forms are products with a vector of -1 (exact), and the small factors are
+    C-contiguous (matmul is about twice as slow with a transposed view).
+
+    ``noise`` None means no process noise (nothing is added; zeros are returned). ``gate``,
+    if given, is a :class:`_Draws` still filling eps and noise: step t waits for eps_t and w_t.
     """
     H, n = eps.shape[:2]
-    X = np.empty((H, n, problem.state_dim))
-    U = np.empty((H, n, problem.act_dim))
+    nx, m = problem.state_dim, problem.act_dim
+    X = np.empty((H, n, nx))
+    U = np.empty((H, n, m))
     r = np.empty((H, n))
-    A_T, B_T, K_T, Q, R = problem.A.T, problem.B.T, K.T, problem.Q, problem.R
-    x = x0
+    A_T, B_T, K_T = (np.ascontiguousarray(M.T) for M in (problem.A, problem.B, K))
+    Q, R = np.ascontiguousarray(problem.Q), np.ascontiguousarray(problem.R)
+    sig_row = np.tile(sigma, n)                                  # sigma along a flat (n * m) row
+    neg_x, neg_u = -np.ones(nx), -np.ones(m)
+    s = np.empty(n * m)
+    bu, qx, qu, ru = np.empty((n, nx)), np.empty((n, nx)), np.empty((n, m)), np.empty(n)
+    if gate is not None and gate.thread is not None:
+        for a in (X, U, r):                                      # while the first draws are made
+            _touch(a)
+    X[0] = x0
     for t in range(H):
-        X[t] = x
-        u = x @ K_T
-        u += sigma * eps[t]
-        U[t] = u
-        r[t] = -(np.einsum("ni,ni->n", x @ Q, x) + np.einsum("ni,ni->n", u @ R, u))
-        x = x @ A_T + u @ B_T + noise[t]
+        x, u = X[t], U[t]
+        np.matmul(x, K_T, out=u)
+        if gate is not None:
+            gate.wait(0, t)
+        np.multiply(eps[t].reshape(-1), sig_row, out=s)
+        u_flat = u.reshape(-1)
+        u_flat += s                                              # u_t = K x_t + sigma eps_t
+        np.matmul(x, Q, out=qx)
+        qx *= x
+        np.matmul(qx, neg_x, out=r[t])                           # -x^T Q x
+        np.matmul(u, R, out=qu)
+        qu *= u
+        np.matmul(qu, neg_u, out=ru)
+        r[t] += ru                                               # -(x^T Q x + u^T R u)
+        if t + 1 < H:
+            xn = X[t + 1]
+            np.matmul(x, A_T, out=xn)
+            np.matmul(u, B_T, out=bu)
+            xn += bu                                             # A x_t + B u_t
+            if noise is not None:
+                if gate is not None:
+                    gate.wait(1, t)
+                xn += noise[t]
+    if noise is None:
+        noise = np.zeros((H, n, nx))
     return LQRTrajectories(X.transpose(1, 0, 2), U.transpose(1, 0, 2), r.T,
                            eps.transpose(1, 0, 2), noise.transpose(1, 0, 2))
+
+
+# The sampler draws its normals in a background thread when there are at least this many (and a
+# second CPU); the thread hands them over in chunks of at most _CHUNK_NORMALS normals and at most
+# H // 8 steps. Few chunks keep the hand-overs (a sleeping main thread to wake) few when the
+# machine is busy; enough of them let the pass start early.
+_BACKGROUND_MIN_NORMALS = 1 << 18
+_CHUNK_NORMALS = 1 << 19
+
+
+def _spare_cpu():
+    if sys.platform == "emscripten":                             # Pyodide: no threads
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) > 1
+    except AttributeError:                                       # not Linux
+        return (os.cpu_count() or 1) > 1
+
+
+def _touch(a):
+    """Write a zero into every 4 KiB page of a fresh array, so that its page faults happen now."""
+    flat = a.reshape(-1)
+    flat[::512] = 0.0
+    flat[-1:] = 0.0
+
+
+class _Draws:
+    """The sampler's standard normals after x_0: eps (H, n, m), then the process noise.
+
+    Drawn time-major in that order, chunk by chunk, which is the same stream as one
+    ``rng.standard_normal`` call per block. The noise block is z (H, n, r), made into
+    w_t = z_t * F for a vector F (in place, r = nx) or w_t = z_t @ F for an (r, nx) factor F.
+    With ``background`` the drawing (about half of the sampler's work) runs in a thread while the
+    pass over time consumes it: numpy releases the GIL while it fills an array, so the two
+    overlap on a second core. Meanwhile the calling thread takes the page faults of the fresh
+    noise array (the thread waits for that before drawing into it) and of the outputs, which it
+    would otherwise take in the pass. :meth:`wait` blocks until step t of a block is ready.
+    Without ``background``, or if no thread can be started, everything is drawn at once in the
+    calling thread.
+    """
+
+    def __init__(self, rng, eps, noise, F, background):
+        self.rng, self.eps, self.noise, self.F = rng, eps, noise, F
+        H, n = eps.shape[:2]
+        self.steps = [max(1, min(_CHUNK_NORMALS // (n * a.shape[2]), H // 8))  # >= 8 chunks
+                      for a in (eps, noise) if a is not None]
+        self.ready = [[threading.Event() for _ in range(0, H, c)] for c in self.steps]
+        self.error, self.abort, self.thread = None, False, None
+        self.noise_mapped = threading.Event()
+        if background:
+            self.thread = threading.Thread(target=self._run, name="lqr-draws", daemon=True)
+            try:
+                self.thread.start()
+            except RuntimeError:                                 # threads unavailable
+                self.thread = None
+        if self.thread is None:
+            self.noise_mapped.set()
+            self._run()
+            return
+        try:
+            if noise is not None:                                # its page faults, off the thread
+                _touch(noise)
+        except BaseException:
+            self.abort = True
+            raise
+        finally:
+            self.noise_mapped.set()
+
+    def _run(self):
+        try:
+            rng, eps, noise, F = self.rng, self.eps, self.noise, self.F
+            H, n = eps.shape[:2]
+            c = self.steps[0]
+            for i, t in enumerate(range(0, H, c)):
+                if self.abort:
+                    return
+                rng.standard_normal(out=eps[t:t + c])
+                self.ready[0][i].set()
+            if noise is None:
+                return
+            self.noise_mapped.wait()
+            nx, c = noise.shape[2], self.steps[1]
+            if F.ndim == 1:
+                F_row = np.tile(F, n)                            # F along a flat (n * nx) row
+            else:
+                F, z = np.ascontiguousarray(F), np.empty((c, n, F.shape[0]))
+            for i, t in enumerate(range(0, H, c)):
+                if self.abort:
+                    return
+                w = noise[t:t + c]
+                k = w.shape[0]
+                if F.ndim == 1:
+                    rng.standard_normal(out=w)
+                    w_rows = w.reshape(k, n * nx)
+                    w_rows *= F_row
+                else:
+                    rng.standard_normal(out=z[:k])
+                    for j in range(k):                           # n rows per product
+                        np.matmul(z[j], F, out=w[j])
+                self.ready[1][i].set()
+        except BaseException as e:  # noqa: BLE001 -- handed to the caller by wait / close
+            self.error = e
+            for events in self.ready:
+                for ev in events:
+                    ev.set()
+
+    def wait(self, block, t):
+        """Block until step t of block 0 (eps) or 1 (noise) is drawn."""
+        self.ready[block][t // self.steps[block]].wait()
+        if self.error is not None:
+            raise self.error
+
+    def close(self, abort=False):
+        """Join the thread (after all draws, or at its next chunk with ``abort``); re-raise."""
+        self.abort = abort
+        self.noise_mapped.set()
+        if self.thread is not None:
+            self.thread.join()
+        if self.error is not None and not abort:
+            raise self.error
 
 
 def _single(policy, theta):
@@ -370,7 +525,10 @@ def sample_lqr_trajectories(problem, policy, theta, n, rng):
     x_0 = F_0^T z_0, u_t = K x_t + sigma * eps_t, x_{t+1} = A x_t + B u_t + w_t with
     w_t = F_w^T z_t, where F^T F is the covariance and F has as many rows as its rank (so
     singular covariances are fine and draw fewer normals). The normals are drawn in three
-    blocks, in the order z_0, eps (time-major), z (time-major).
+    blocks, in the order z_0, eps (time-major), z (time-major): the stream of
+    ``rng.standard_normal`` with those shapes, one call each. For large samples on a machine
+    with a spare core, eps and z are drawn by a second thread while the pass over time uses
+    them (the result is the same); rng must not be used by another thread meanwhile.
 
     Parameters
     ----------
@@ -394,15 +552,22 @@ def sample_lqr_trajectories(problem, policy, theta, n, rng):
     nx, m, H = problem.state_dim, problem.act_dim, problem.horizon
     F0, FN = _factor_psd(problem.x0_cov), _factor_psd(problem.noise_cov)
     x0 = rng.standard_normal((n, F0.shape[0])) @ F0
-    eps = rng.standard_normal((H, n, m))
-    if FN.shape[0] == 0:
-        noise = np.zeros((H, n, nx))
-    elif FN.shape[0] == nx and np.allclose(FN, np.diag(np.diag(FN))):
-        noise = rng.standard_normal((H, n, nx))
-        noise *= np.diag(FN)                                       # diagonal: a scaling
+    eps = np.empty((H, n, m))
+    r = FN.shape[0]
+    if r == 0:                                                   # no process noise: no draws
+        noise = F = None
     else:
-        noise = _rows_times(rng.standard_normal((H, n, FN.shape[0])), FN)
-    return _simulate(problem, K, sigma, x0, eps, noise)
+        noise = np.empty((H, n, nx))
+        F = np.diag(FN) if r == nx and np.allclose(FN, np.diag(np.diag(FN))) else FN
+    background = H * n * (m + r) >= _BACKGROUND_MIN_NORMALS and _spare_cpu()
+    draws = _Draws(rng, eps, noise, F, background)
+    try:
+        out = _simulate(problem, K, sigma, x0, eps, noise, draws)
+    except BaseException:
+        draws.close(abort=True)
+        raise
+    draws.close()                                                # w_{H-1} is not waited for
+    return out
 
 
 def _check_lqr_traj(problem, trajectories):

@@ -1,10 +1,13 @@
 """LQR, the Gaussian policy and the two Monte Carlo gradients (§4.10) against closed forms,
 finite differences and statistical bounds."""
 
+import threading
+
 import numpy as np
 import pytest
 
 import pgtools as pg
+from pgtools import lqr
 
 
 def problem(seed=0, n=3, m=2, H=12, noise=0.05):
@@ -213,6 +216,90 @@ def test_pathwise_is_derivative_of_sample_path():
     ref = fd(lambda t: pg.replay_lqr_trajectories(prob, pol, t, tr).returns(), th)
     got = pg.lqr_pathwise_gradient(prob, pol, th, tr, per_trajectory=True)
     assert np.allclose(got, ref, rtol=1e-5, atol=1e-6 * np.abs(ref).max())
+
+
+def reference_sample(prob, pol, th, n, rng):
+    """The sampler written plainly: normals drawn as z_0, eps (time-major), z (time-major)."""
+    K, s = pol.unpack(th)
+    H, nx, m = prob.horizon, prob.state_dim, prob.act_dim
+    F0, FN = lqr._factor_psd(prob.x0_cov), lqr._factor_psd(prob.noise_cov)
+    x = rng.standard_normal((n, F0.shape[0])) @ F0
+    eps = rng.standard_normal((H, n, m))
+    noise = rng.standard_normal((H, n, FN.shape[0])) @ FN if FN.size else np.zeros((H, n, nx))
+    X, U, r = np.empty((H, n, nx)), np.empty((H, n, m)), np.empty((H, n))
+    for t in range(H):
+        u = x @ K.T + s * eps[t]
+        X[t], U[t] = x, u
+        r[t] = -(np.einsum("ni,ij,nj->n", x, prob.Q, x) + np.einsum("ni,ij,nj->n", u, prob.R, u))
+        x = x @ prob.A.T + u @ prob.B.T + noise[t]
+    return [a.swapaxes(0, 1) for a in (X, U, r, eps, noise)]
+
+
+def sampler_problems():
+    prob = problem(10, H=7)
+    C = np.random.default_rng(11).normal(size=(3, 3))
+    return {"diagonal noise": prob,
+            "full noise, singular x0_cov": prob.replace(noise_cov=0.02 * C @ C.T,
+                                                         x0_cov=np.diag([1.0, 0.0, 2.0])),
+            "rank-one noise": prob.replace(noise_cov=0.1 * np.outer(C[0], C[0])),
+            "no noise": prob.replace(noise_cov=None)}
+
+
+@pytest.mark.parametrize("background", [False, True])    # normals drawn by a second thread
+@pytest.mark.parametrize("case", list(sampler_problems()))
+def test_sampler_matches_plain_reference_and_random_stream(case, background, monkeypatch):
+    monkeypatch.setattr(lqr, "_spare_cpu", lambda: background)
+    monkeypatch.setattr(lqr, "_BACKGROUND_MIN_NORMALS", 0)
+    monkeypatch.setattr(lqr, "_CHUNK_NORMALS", 5000)         # several chunks per block
+    prob, n = sampler_problems()[case], 1500
+    pol = pg.GaussianLinearPolicy(3, 2)
+    th = theta_near_opt(prob, pol)
+    rng, ref_rng = np.random.default_rng(12), np.random.default_rng(12)
+    tr = pg.sample_lqr_trajectories(prob, pol, th, n, rng)
+    ref = reference_sample(prob, pol, th, n, ref_rng)
+    for name, want in zip(("states", "actions", "rewards", "eps", "noise"), ref):
+        got = getattr(tr, name)
+        assert got.shape == want.shape, name
+        assert np.allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want).max()), name
+    assert rng.bit_generator.state == ref_rng.bit_generator.state     # same number of draws
+    assert np.array_equal(pg.replay_lqr_trajectories(prob, pol, th, tr).rewards, tr.rewards)
+
+
+def test_sampler_background_thread_gives_the_same_sample(monkeypatch):
+    prob = sampler_problems()["full noise, singular x0_cov"]
+    pol = pg.GaussianLinearPolicy(3, 2)
+    th = theta_near_opt(prob, pol)
+    monkeypatch.setattr(lqr, "_CHUNK_NORMALS", 1000)         # many chunks
+    out = {}
+    for threaded in (False, True):
+        monkeypatch.setattr(lqr, "_spare_cpu", lambda threaded=threaded: threaded)
+        monkeypatch.setattr(lqr, "_BACKGROUND_MIN_NORMALS", 0)
+        rng = np.random.default_rng(13)
+        out[threaded] = pg.sample_lqr_trajectories(prob, pol, th, 700, rng), rng.random()
+    for name in ("states", "actions", "rewards", "eps", "noise"):
+        assert np.array_equal(getattr(out[False][0], name), getattr(out[True][0], name)), name
+    assert out[False][1] == out[True][1]
+
+
+def test_sampler_background_error_is_raised(monkeypatch):
+    class Failing(np.random.Generator):
+        calls = 0
+
+        def standard_normal(self, *args, **kwargs):
+            Failing.calls += 1
+            if Failing.calls == 5:
+                raise MemoryError("no room for normals")
+            return super().standard_normal(*args, **kwargs)
+
+    monkeypatch.setattr(lqr, "_CHUNK_NORMALS", 1000)
+    monkeypatch.setattr(lqr, "_spare_cpu", lambda: True)
+    monkeypatch.setattr(lqr, "_BACKGROUND_MIN_NORMALS", 0)
+    prob = problem(14, H=20)
+    pol = pg.GaussianLinearPolicy(3, 2)
+    with pytest.raises(MemoryError, match="no room"):
+        pg.sample_lqr_trajectories(prob, pol, theta_near_opt(prob, pol), 500,
+                                   Failing(np.random.PCG64(0)))
+    assert not any(t.name == "lqr-draws" for t in threading.enumerate())
 
 
 def test_spectral_radius():
