@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import functools
 import importlib
+import inspect
 import itertools
 import json
 import re
@@ -291,7 +292,19 @@ def test_shipped_assets_are_compacted_but_complete():
 
 
 # ------------------------------------------------------------------------------- sections
-CONVERTED = ["sec4_1", "sec4_2", "sec4_3", "sec4_4", "sec4_5", "sec4_6"]  # section explorers built on FrameExplorer
+def _standalone_sections():
+    """Every section module whose ``make_explorer()`` needs no argument from its notebook
+    (4.11 and 4.12 take the notebook's trained results)."""
+    names = []
+    for f in sorted((Path(X.__file__).parent / "explorers").glob("sec4_*.py")):
+        mod = importlib.import_module(f"pgtools.explorers.{f.stem}")
+        params = inspect.signature(mod.make_explorer).parameters.values()
+        if all(p.default is not inspect.Parameter.empty for p in params):
+            names.append(f.stem)
+    return names
+
+
+CONVERTED = _standalone_sections()  # section explorers built on FrameExplorer
 
 
 @functools.cache

@@ -65,7 +65,9 @@ def draw(sigma=0.3, horizon=50):
     fig, ax = plt.subplots(figsize=(5.6, 4.4), layout="constrained")
     levels = np.linspace(np.log10(-J).min(), np.log10(-J).min() + 2.5, 16)
     cs = ax.contourf(K1, K2, np.log10(-J), levels=levels, cmap="viridis_r", extend="max")
-    fig.colorbar(cs, ax=ax, label=r"$\log_{10}(-J)$", format="%.1f")
+    cbar = fig.colorbar(cs, ax=ax, format="%.1f")
+    # labels with sub/superscripts at 11 pt, so that the indices stay >= 10 px on screen
+    cbar.set_label(r"$\log_{10}(-J)$", fontsize=11)
     ax.contour(K1, K2, rho, levels=[1.0], colors="w", linestyles="--", linewidths=1.2)
     red = "#D55E00"  # Okabe-Ito vermillion: stands out on the whole colour map
     ax.plot(path[:, 0], path[:, 1], color=red, lw=1.8, label="exact gradient ascent")
@@ -73,11 +75,11 @@ def draw(sigma=0.3, horizon=50):
     ax.plot(*path[-1], "s", color=red, ms=6, label="after 400 steps")
     ax.plot(*K_star, "*", color="w", mec="k", ms=13, label=r"Riccati $K^*_0$")
     ax.plot([], [], "w--", label=r"$\rho(A + BK) = 1$")
-    ax.set_xlabel(r"gain on position $K_1$")
-    ax.set_ylabel(r"gain on velocity $K_2$")
+    ax.set_xlabel(r"gain on position $K_1$", fontsize=11)
+    ax.set_ylabel(r"gain on velocity $K_2$", fontsize=11)
     ax.set_title(rf"$\sigma$ = {sigma:g}, $H$ = {horizon}", fontsize=11)
     ax.grid(False)  # no grid over the contours
-    ax.legend(loc="lower left", facecolor="0.8", framealpha=0.9)  # grey: white marks show
+    ax.legend(loc="lower left", facecolor="0.8", framealpha=0.9, fontsize=11)  # grey: white marks show
     return fig
 
 
