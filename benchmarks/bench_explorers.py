@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
-import http.server
 import importlib
 import inspect
 import io
@@ -45,7 +43,6 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -59,6 +56,10 @@ from pgtools import explorers
 from pgtools.explorer import FrameExplorer, Slider
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # tools.fresh_venv
+from tools.fresh_venv import serve
+
 STATIC = ROOT / "web" / "site" / "_static"
 CHROMIUM = "/usr/bin/chromium"
 TARGET_MS = 50.0
@@ -123,23 +124,6 @@ def model_bytes(widget) -> int:
     entry = {"model_name": widget._model_name, "model_module": widget._model_module,
              "model_module_version": widget._model_module_version, "state": state}
     return len(json.dumps(entry))
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@contextlib.contextmanager
-def serve(directory: Path):
-    handler = functools.partial(_Quiet, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def chromium_times(browser, url: str) -> dict:
@@ -265,7 +249,7 @@ def main(argv=None):
                 browser = _launch(p)
                 for name, (w, _) in built.items():
                     if isinstance(w, FrameExplorer):
-                        static[name] = chromium_times(browser, f"{base}/{name}.html")[w.label]
+                        static[name] = chromium_times(browser, f"{base}{name}.html")[w.label]
                 browser.close()
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -314,7 +298,7 @@ def main(argv=None):
                 weights = {s["state"]["label"]: len(json.dumps(s)) for s in state.values()
                            if "_frames" in s.get("state", {})}
                 rel = page.relative_to(site).as_posix()
-                for label, times in chromium_times(browser, f"{base}/{rel}").items():
+                for label, times in chromium_times(browser, f"{base}{rel}").items():
                     print(f"  {rel}: {label!r}: {weights.get(label, 0) / 1e6:.2f} MB, "
                           f"{statistics.median(times):.1f} ms median ({max(times):.0f} max); "
                           f"page {len(html.encode()) / 1e6:.2f} MB")
