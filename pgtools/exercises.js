@@ -241,7 +241,11 @@ function render({ model, el }) {
       timer = setTimeout(offline, wait);
     };
     check.addEventListener("click", () => { out.replaceChildren(h("div", {}, "Checking…")); ping("check", 4000); });
-    ping("ping", 1500);
+    // A page that embeds its saved widget state is the static book (or an exported copy): it
+    // never has a kernel, so say so at once. A notebook in Jupyter asks its kernel, and says so
+    // only if no answer comes within 1.5 s.
+    if (document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]')) offline();
+    else ping("ping", 1500);
   }
   body.append(out);
   // hints, one at a time, and the solution on request
