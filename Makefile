@@ -10,7 +10,10 @@ VENDOR := web/site/_static/pgbook/vendor
 NODE_STAMP := web/node_modules/.installed
 WHEELS := web/site/wheels
 BUILD  := _build/html
-NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# nbval on 2 workers, each notebook whole on one of them (its cells share one kernel, in order)
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -n 2 --dist loadfile
+UNIT   := tests --ignore=tests/browser --ignore=tests/fresh --ignore=tests/editions -n 2
+BOOK_STAMP := _build/.book-built
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
@@ -19,27 +22,29 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 ## make book: build the HTML book into _build/html, executing every notebook
 book: setup assets wheel
-	@rm -rf _build/html _build/.doctrees
+	@rm -rf _build/html _build/.doctrees $(BOOK_STAMP)
 	$(BIN)/jupyter-book build --all -W -n --keep-going .
+	@touch $(BOOK_STAMP)
 	@echo
 	@echo "The book is built. Open $(CURDIR)/$(BUILD)/index.html"
 	@echo "(or serve it: $(BIN)/python -m http.server -d $(BUILD) 8000, then http://127.0.0.1:8000/)"
 
 ## make test: every stage (lint, unit tests, nbval, the book build, browser tests, downloaded
 ## notebooks in a fresh venv, the three editions), each one even when an earlier one fails, then a
-## one-screen summary; exits non-zero if any stage failed
+## one-screen summary; exits non-zero if any stage failed. The book is built only when it is
+## missing or older than its sources (so not again right after `make book`).
 test: setup assets
 	@$(BIN)/python tools/run_stages.py \
 	  "lint=$(MAKE) --no-print-directory lint" \
-	  "unit=$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/fresh --ignore=tests/editions" \
+	  "unit=$(BIN)/pytest -q -p no:cacheprovider $(UNIT)" \
 	  "nbval=$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)" \
-	  "book=$(MAKE) --no-print-directory book" \
+	  "book=$(MAKE) --no-print-directory book-current" \
 	  "browser=$(BIN)/pytest -q -p no:cacheprovider -n 2 tests/browser" \
 	  "fresh=$(BIN)/pytest -q -p no:cacheprovider tests/fresh" \
 	  "editions=$(MAKE) --no-print-directory editions"
 
 unit: setup
-	$(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/browser --ignore=tests/fresh --ignore=tests/editions
+	$(BIN)/pytest -q -p no:cacheprovider $(UNIT)
 
 ## make fresh: each chapter's downloaded .ipynb runs in a fresh venv by its page's instruction
 fresh: setup
@@ -72,15 +77,21 @@ BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.ipynb book/*.md book/*.bi
     -not -path '$(WHEELS)/*' 2>/dev/null)
 .PHONY: key pdf student
 
-$(BUILD)/index.html: $(BOOK_SOURCES)
+# The last successful `make book` (the stamp is written only when the build passed), and the
+# target that builds the book only when it is missing or older than any of its sources.
+$(BOOK_STAMP): $(BOOK_SOURCES) requirements.txt pyproject.toml
 	$(MAKE) --no-print-directory book
 
+.PHONY: book-current
+book-current: setup assets $(BOOK_STAMP)
+	@echo "The book in $(BUILD) is built from the current sources (make book rebuilds it)."
+
 ## make key: the instructor's key, _build/html/key.html (every exercise: prompt, answer, solution)
-key: setup $(BUILD)/index.html
+key: setup $(BOOK_STAMP)
 	$(BIN)/python -m tools.editions.key
 
 ## make pdf: the whole book in one PDF, _build/pdf/book.pdf (printed by Chromium, the key last)
-pdf: setup $(BUILD)/index.html
+pdf: setup $(BOOK_STAMP)
 	$(BIN)/python -m tools.editions.pdf
 
 ## make student: the student edition, _build/student/html and _build/student/notebooks

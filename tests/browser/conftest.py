@@ -75,15 +75,15 @@ _PAGE_ORDER = [
     "test_no_answer_is_visible",
     "test_download_and_launch_buttons",
     "test_no_serious_accessibility_violations",  # light, then dark (which restores light)
-    "test_desktop_code_fits_and_page_is_short",  # unfolds every fold: takes that load last
-    "test_no_raw_subscripts_outside_math",  # a second load: reveals the widgets' text
-    "test_exercise_and_solution_open_on_click",  # one solution: not a widget's text
+    "test_exercise_and_solution_open_on_click",  # opens one solution, then folds it again
+    "test_desktop_code_fits_and_page_is_short",  # measures, then unfolds every fold
+    "test_no_raw_subscripts_outside_math",  # reveals the widgets' text (unfolded: more text)
     "test_explorer_controls_redraw_the_stored_frame",  # explorers: no exercise, no solution
     "test_phone_page_fits_the_viewport",
     "test_explorer_fits_a_phone_and_follows_dark_mode",
 ]
-# The test of no single page that takes longest: started first, next to the JupyterLab ones.
-_FIRST = ["test_next_previous_navigation"]
+# Tests of no single page that take longest: started first, next to the JupyterLab ones.
+_FIRST = ["test_next_and_previous_clicks_turn_the_page"]
 
 
 def _page_of(item) -> str | None:
@@ -284,13 +284,13 @@ def load(page, log, url: str, wait_widgets: bool = True):
         # Wait until every saved view has rendered its root (an event, not a fixed time).
         page.wait_for_function(RENDERED_ALL, timeout=15000)
     _wait_for_mathjax(page)
-    page.evaluate("() => document.fonts.ready.then(() => true)")
-    try:  # a code exercise shows its "run this notebook" note once its ping to a kernel has
-        # gone unanswered (1.5 s after it rendered): the state a reader sees, so wait for it
+    settled(page, _FONTS_READY, "the web fonts")
+    try:  # a code exercise shows its "run this notebook" note at once in the static book
+        # (in Jupyter, once a ping to the kernel has gone unanswered): wait for that state
         page.wait_for_function(_CODE_NOTES_SHOWN, timeout=6000)
     except PlaywrightTimeout:
         pass  # test_code_exercise_says_run_the_notebook says what is wrong
-    page.evaluate(_TWO_FRAMES)  # the themes' IntersectionObservers have reported
+    settled(page, _TWO_FRAMES, "two animation frames")  # the IntersectionObservers reported
     try:  # the theme has marked the scrollable blocks focusable (after a 300 ms debounce)
         page.wait_for_function(_SCROLLABLES_MARKED, timeout=3000)
     except PlaywrightTimeout:
@@ -300,7 +300,9 @@ def load(page, log, url: str, wait_widgets: bool = True):
 
 _CODE_NOTES_SHOWN = """() => Array.from(document.querySelectorAll('.pgx-code .pgx-note'))
   .every(n => !n.hidden)"""
-_TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+_TWO_FRAMES = ("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame("
+               "() => r(true))))")
+_FONTS_READY = "() => document.fonts.ready.then(() => true)"
 # pydata-sphinx-theme gives every scrollable code block or output tabindex 0 (and the others
 # -1), 300 ms after the last change to the page's content (a debounce, not an event): wait for
 # the condition it establishes, which the accessibility check relies on.
@@ -308,6 +310,15 @@ _SCROLLABLES_MARKED = """() => Array.from(document.querySelectorAll(
     'pre, .nboutput > .output_area, .cell_output > .output, .jp-RenderedHTMLCommon,'
     + ' .pst-scrollable-table-container')).every(e => e.tabIndex ===
   (e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight ? 0 : -1))"""
+
+
+def narrow(page, viewport):
+    """Resize the open ``page`` to ``viewport`` and wait until the layout and the page's own
+    resize handlers have run (two animation frames: events, not a fixed time)."""
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    page.wait_for_function("(w) => window.innerWidth === w", arg=viewport[0])
+    settled(page, _TWO_FRAMES, "two animation frames")
+    settled(page, _FONTS_READY, "the web fonts")
 
 
 @dataclass
@@ -338,6 +349,16 @@ class Pages:
     def get(self, path: str, viewport=DESKTOP, *, changes: str | None = None,
             tolerates: tuple = ()):
         cur = self.open.get(viewport)
+        desk = self.open.get(DESKTOP)
+        if (viewport != DESKTOP and (cur is None or cur.path != path) and desk is not None
+                and desk.path == path and desk.changed <= set(tolerates)):
+            # The page's desktop load, narrowed to ``viewport`` as a reader narrows the window:
+            # the book's layout at any width is CSS alone (media queries, wrapping), which a
+            # resize re-evaluates; ``test_phone_load_matches_a_narrowed_page`` checks that a
+            # fresh load at that width measures the same.
+            self.drop(viewport)
+            cur = self.open[viewport] = self.open.pop(DESKTOP)
+            narrow(cur.page, viewport)
         if cur is None or cur.path != path or not cur.changed <= set(tolerates):
             self.drop(viewport)
             ctx, page, log = isolated_page(self.browser, (self.base_url + "/",), viewport)
@@ -401,7 +422,56 @@ def open_page(browser, base_url):
 
 def _wait_for_mathjax(page):
     """Wait until MathJax 3 has finished its first typesetting pass (if the page loads it)."""
-    page.evaluate(
-        "() => (window.MathJax && MathJax.startup && MathJax.startup.promise)"
-        " ? MathJax.startup.promise.then(() => true) : true"
-    )
+    settled(page, "() => (window.MathJax && MathJax.startup && MathJax.startup.promise)"
+            " ? MathJax.startup.promise.then(() => true) : true", "MathJax's typesetting")
+
+
+def settled(page, promise_js: str, what: str, seconds: float = 30.0, arg=None):
+    """Evaluate ``promise_js`` (a function of ``arg`` that may return a promise) and return its
+    value. If it has not settled within ``seconds`` the test fails, naming ``what``: a guard,
+    so that a page that stops producing frames fails its test instead of hanging the suite
+    (``page.evaluate`` itself has no timeout). It waits for the event, never for the time."""
+    out = page.evaluate(f"""async (arg) => {{
+      const guard = new Promise(r => setTimeout(() => r("__pgbook_timeout__"), {seconds * 1000:.0f}));
+      return await Promise.race([Promise.resolve(({promise_js})(arg)), guard]);
+    }}""", arg)
+    if out == "__pgbook_timeout__":
+        pytest.fail(f"{what} did not settle within {seconds:.0f} s on {page.url}")
+    return out
+
+
+# ------------------------------------------------------------------ axe counts, one table
+_AXE_ROWS: dict[str, dict] = {}
+
+
+def pytest_runtest_logreport(report):
+    """Collect the axe counts each accessibility test records (also from xdist workers)."""
+    for name, value in getattr(report, "user_properties", ()):
+        if name == "axe" and report.when == "call":
+            _AXE_ROWS.setdefault(value["path"], {})[value["mode"]] = value
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print axe-core's counts per page and colour mode: violating elements by impact."""
+    if not _AXE_ROWS:
+        return
+    tr, impacts = terminalreporter, ("critical", "serious", "moderate", "minor")
+    tr.section("axe-core, WCAG 2.1 A/AA: violating elements per page (light | dark)")
+    head = " ".join(f"{h:>4s}" for h in ("crit", "ser", "mod", "min"))
+    tr.write_line(f"{'page':34s} {head} | {head}  rules")
+    order = {p: k for k, p in enumerate(toc_pages())}
+    total = {m: dict.fromkeys(impacts, 0) for m in ("light", "dark")}
+    for path in sorted(_AXE_ROWS, key=lambda p: order.get(p, len(order))):
+        row, cells, rules = _AXE_ROWS[path], [], set()
+        for mode in ("light", "dark"):
+            got = row.get(mode)
+            if got is None:
+                cells.append(f"{'-':>19s}")
+                continue
+            for k in impacts:
+                total[mode][k] += got["counts"][k]
+            cells.append(" ".join(f"{got['counts'][k]:4d}" for k in impacts).rjust(19))
+            rules.update(got["rules"])
+        tr.write_line(f"{path:34s} {cells[0]} | {cells[1]}  {', '.join(sorted(rules))}")
+    tr.write_line(f"{'total':34s} " + " | ".join(
+        " ".join(f"{total[m][k]:4d}" for k in impacts).rjust(19) for m in ("light", "dark")))

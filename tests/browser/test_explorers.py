@@ -107,8 +107,9 @@ EXPLORER_PAGES = [p for p in PAGES if _saved_explorers(_page_html(p))] or PAGES[
 def test_explorer_controls_redraw_the_stored_frame(pages, path):
     saved = _saved_explorers(_page_html(path))
     assert saved, f"{path}: no explorer in the saved widget state"
-    # the exercise widgets (hints, answers) and an opened solution are not the explorers
-    page, log = pages.get(f"{path}.html", changes="explorers", tolerates=("widgets", "solution"))
+    # the exercise widgets (hints, answers) and unfolded cells and solutions are not the
+    # explorers
+    page, log = pages.get(f"{path}.html", changes="explorers", tolerates=("widgets", "unfolded"))
     roots = page.locator(".pgxp")
     assert roots.count() == len(saved), "every saved explorer is rendered once"
     for r in range(roots.count()):
@@ -142,7 +143,8 @@ def test_explorer_controls_redraw_the_stored_frame(pages, path):
 @pytest.mark.browser
 @pytest.mark.parametrize("path", EXPLORER_PAGES)
 def test_explorer_fits_a_phone_and_follows_dark_mode(pages, path):
-    page, _log = pages.get(f"{path}.html", PHONE, changes="dark")
+    page, _log = pages.get(f"{path}.html", PHONE, changes="dark",
+                           tolerates=("unfolded", "widgets", "explorers"))
     page.wait_for_selector(".pgxp img[data-frame]", timeout=15_000)
     boxes = page.evaluate("""() => Array.from(document.querySelectorAll('.pgxp')).map(r => {
         const b = r.getBoundingClientRect();

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import DESKTOP, PHONE, toc_pages
+from .conftest import DESKTOP, PHONE, isolated_page, load, narrow, toc_pages
 
 PAGES = toc_pages()
 MAX_SCREENS = 15
@@ -54,6 +54,45 @@ def test_desktop_code_fits_and_page_is_short(pages, path):
 @pytest.mark.browser
 @pytest.mark.parametrize("path", PAGES)
 def test_phone_page_fits_the_viewport(pages, path):
-    page, _ = pages.get(f"{path}.html", PHONE)
+    # the desktop load, narrowed (conftest.Pages): unfolded cells, opened hints and moved
+    # explorers only add to what must fit
+    page, _ = pages.get(f"{path}.html", PHONE, tolerates=("unfolded", "widgets", "explorers"))
     width = page.evaluate(_PAGE_WIDTH)
     assert width <= PHONE[0], f"{path}: {width} px wide at a {PHONE[0]} px viewport"
+
+
+# What the phone tests measure: the page's width, the explorer parts outside their explorer,
+# the sliders' widths, and the text column's width and left edge.
+_PHONE_MEASURES = """() => ({
+  width: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
+  outside: Array.from(document.querySelectorAll('.pgxp')).map(r => {
+    const b = r.getBoundingClientRect();
+    return Array.from(r.querySelectorAll('.pgxp-control, .pgxp-control > *, img'))
+      .map(e => e.getBoundingClientRect())
+      .filter(x => x.left < b.left - 1 || x.right > b.right + 1 || x.width < 1).length; }),
+  sliders: Array.from(document.querySelectorAll('.pgxp input[type=range]'))
+    .map(e => Math.round(e.getBoundingClientRect().width)),
+  column: (({left, width}) => [Math.round(left), Math.round(width)])(
+    document.querySelector('.bd-article, article, main').getBoundingClientRect()),
+})"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["book/index", "book/4_5_parameterisations",
+                                  "book/api_surrogate"])
+def test_phone_load_matches_a_narrowed_page(browser, base_url, path):
+    """The phone tests narrow each page's desktop load to 390 px (conftest.Pages). On pages
+    with the widest content (the index table, an explorer, API signatures), a fresh load at
+    390 px measures exactly the same as the narrowed desktop load."""
+    measured = {}
+    for how, viewport in (("phone load", PHONE), ("narrowed", DESKTOP)):
+        ctx, page, log = isolated_page(browser, (base_url + "/",), viewport)
+        try:
+            load(page, log, f"{base_url}/{path}.html")
+            if viewport != PHONE:
+                narrow(page, PHONE)
+            measured[how] = page.evaluate(_PHONE_MEASURES)
+        finally:
+            ctx.close()
+    assert measured["phone load"] == measured["narrowed"], f"{path}: {measured}"
+    assert measured["phone load"]["width"] <= PHONE[0], f"{path}: {measured}"
