@@ -40,7 +40,7 @@ test: setup assets
 	  "nbval=$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)" \
 	  "book=$(MAKE) --no-print-directory book-current" \
 	  "browser=$(BIN)/pytest -q -p no:cacheprovider -n 2 tests/browser" \
-	  "fresh=$(BIN)/pytest -q -p no:cacheprovider tests/fresh" \
+	  "fresh=$(BIN)/pytest -q -p no:cacheprovider -n 2 tests/fresh" \
 	  "editions=$(MAKE) --no-print-directory editions"
 
 unit: setup
@@ -48,7 +48,7 @@ unit: setup
 
 ## make fresh: each chapter's downloaded .ipynb runs in a fresh venv by its page's instruction
 fresh: setup
-	$(BIN)/pytest -q -p no:cacheprovider tests/fresh
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 tests/fresh
 
 nbval: setup
 	$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)
@@ -102,7 +102,7 @@ student: setup assets
 .PHONY: editions
 editions: setup
 	@status=0; $(MAKE) --no-print-directory key pdf student || status=1; \
-	  $(BIN)/pytest -q -p no:cacheprovider tests/editions || status=1; exit $$status
+	  $(BIN)/pytest -q -p no:cacheprovider -n 2 tests/editions || status=1; exit $$status
 
 ## make bench: speed figures (printed, never asserted in unit tests)
 bench: setup
