@@ -360,7 +360,9 @@ class Pages:
             cur = self.open[viewport] = self.open.pop(DESKTOP)
             narrow(cur.page, viewport)
         if cur is None or cur.path != path or not cur.changed <= set(tolerates):
-            self.drop(viewport)
+            # one window per worker: a window left open behind a new one may stop producing
+            # frames (seen once: its CSS transitions never finished)
+            self.drop()
             ctx, page, log = isolated_page(self.browser, (self.base_url + "/",), viewport)
             try:
                 load(page, log, f"{self.base_url}/{path}")
