@@ -13,6 +13,8 @@ BUILD  := _build/html
 # nbval on 2 workers, each notebook whole on one of them (its cells share one kernel, in order)
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -n 2 --dist loadfile
 UNIT   := tests --ignore=tests/browser --ignore=tests/fresh --ignore=tests/editions -n 2
+BROWSER := -n 2 tests/browser
+FRESH  := -n 2 tests/fresh
 BOOK_STAMP := _build/.book-built
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -39,8 +41,8 @@ test: setup assets
 	  "unit=$(BIN)/pytest -q -p no:cacheprovider $(UNIT)" \
 	  "nbval=$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)" \
 	  "book=$(MAKE) --no-print-directory book-current" \
-	  "browser=$(BIN)/pytest -q -p no:cacheprovider -n 2 tests/browser" \
-	  "fresh=$(BIN)/pytest -q -p no:cacheprovider -n 2 tests/fresh" \
+	  "browser=$(BIN)/pytest -q -p no:cacheprovider $(BROWSER)" \
+	  "fresh=$(BIN)/pytest -q -p no:cacheprovider $(FRESH)" \
 	  "editions=$(MAKE) --no-print-directory editions"
 
 unit: setup
@@ -48,7 +50,7 @@ unit: setup
 
 ## make fresh: each chapter's downloaded .ipynb runs in a fresh venv by its page's instruction
 fresh: setup
-	$(BIN)/pytest -q -p no:cacheprovider -n 2 tests/fresh
+	$(BIN)/pytest -q -p no:cacheprovider $(FRESH)
 
 nbval: setup
 	$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)
@@ -63,7 +65,7 @@ mutants: setup
 	$(BIN)/python -m mutants
 
 browser: setup
-	$(BIN)/pytest -q -p no:cacheprovider -n 2 tests/browser
+	$(BIN)/pytest -q -p no:cacheprovider $(BROWSER)
 
 ## make notebooks: re-execute every notebook in place (outputs and widget state are committed)
 notebooks: setup

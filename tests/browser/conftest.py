@@ -312,6 +312,17 @@ _SCROLLABLES_MARKED = """() => Array.from(document.querySelectorAll(
   (e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight ? 0 : -1))"""
 
 
+# At any width: per explorer, how many of its controls, their parts and its image stick out of
+# it or have collapsed to no width; and the width of every explorer slider.
+EXPLORER_PARTS_OUTSIDE = """() => Array.from(document.querySelectorAll('.pgxp')).map(r => {
+  const b = r.getBoundingClientRect();
+  return Array.from(r.querySelectorAll('.pgxp-control, .pgxp-control > *, img'))
+    .map(e => e.getBoundingClientRect())
+    .filter(x => x.left < b.left - 1 || x.right > b.right + 1 || x.width < 1).length; })"""
+SLIDER_WIDTHS = """() => Array.from(document.querySelectorAll('.pgxp input[type=range]'))
+  .map(e => e.getBoundingClientRect().width)"""
+
+
 def narrow(page, viewport):
     """Resize the open ``page`` to ``viewport`` and wait until the layout and the page's own
     resize handlers have run (two animation frames: events, not a fixed time)."""
@@ -324,6 +335,7 @@ def narrow(page, viewport):
 @dataclass
 class _Loaded:
     path: str
+    viewport: tuple
     ctx: object
     page: object
     log: PageLog
@@ -331,37 +343,34 @@ class _Loaded:
 
 
 class Pages:
-    """Per worker, the page last loaded at each viewport, each in its own fresh context.
+    """Per worker, the one page open (one window: a window left open behind a newer one may
+    stop producing frames, seen once as CSS transitions that never finished), in a fresh
+    context.
 
     ``get(path)`` hands out that page again while no test has changed it. A test that changes
     the page (clicks, types, unfolds, switches to dark mode) says what it changes,
     ``get(path, changes="widgets")``, and which earlier changes cannot affect what it checks,
-    ``tolerates=("widgets",)``; it gets the cached page only if that holds, else a new load.
+    ``tolerates=("widgets",)``; it gets the open page only if that holds, else a new load.
     Tests of one page run one after the other on one worker (``_group_and_order``), so the
     read-only ones share a single load.
     """
 
     def __init__(self, browser, base_url):
         self.browser, self.base_url = browser, base_url
-        self.open: dict[tuple, _Loaded] = {}
-        self.loads = 0
+        self.cur: _Loaded | None = None
 
     def get(self, path: str, viewport=DESKTOP, *, changes: str | None = None,
             tolerates: tuple = ()):
-        cur = self.open.get(viewport)
-        desk = self.open.get(DESKTOP)
-        if (viewport != DESKTOP and (cur is None or cur.path != path) and desk is not None
-                and desk.path == path and desk.changed <= set(tolerates)):
+        cur = self.cur
+        usable = cur is not None and cur.path == path and cur.changed <= set(tolerates)
+        if usable and cur.viewport != viewport and cur.viewport == DESKTOP:
             # The page's desktop load, narrowed to ``viewport`` as a reader narrows the window:
             # the book's layout at any width is CSS alone (media queries, wrapping), which a
             # resize re-evaluates; ``test_phone_load_matches_a_narrowed_page`` checks that a
             # fresh load at that width measures the same.
-            self.drop(viewport)
-            cur = self.open[viewport] = self.open.pop(DESKTOP)
             narrow(cur.page, viewport)
-        if cur is None or cur.path != path or not cur.changed <= set(tolerates):
-            # one window per worker: a window left open behind a new one may stop producing
-            # frames (seen once: its CSS transitions never finished)
+            cur.viewport = viewport
+        if not usable or cur.viewport != viewport:
             self.drop()
             ctx, page, log = isolated_page(self.browser, (self.base_url + "/",), viewport)
             try:
@@ -369,17 +378,15 @@ class Pages:
             except BaseException:
                 ctx.close()
                 raise
-            cur = self.open[viewport] = _Loaded(path, ctx, page, log)
-            self.loads += 1
+            cur = self.cur = _Loaded(path, viewport, ctx, page, log)
         if changes:
             cur.changed.add(changes)
         return cur.page, cur.log
 
-    def drop(self, viewport=None):
-        for vp in ([viewport] if viewport else list(self.open)):
-            cur = self.open.pop(vp, None)
-            if cur is not None:
-                cur.ctx.close()
+    def drop(self):
+        if self.cur is not None:
+            self.cur.ctx.close()
+            self.cur = None
 
 
 @pytest.hookimpl(wrapper=True)

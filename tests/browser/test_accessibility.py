@@ -59,14 +59,14 @@ def set_mode(page, mode):
     page.wait_for_function("(m) => getComputedStyle(document.documentElement)"
                            ".colorScheme.includes(m) || document.documentElement.dataset.theme"
                            " === m", arg=mode)
-    page.evaluate(_TRANSITIONS_DONE)
+    page.evaluate(_FINISH_TRANSITIONS)
 
 
 # The theme fades some colours (the search button's) when the mode changes: axe must see the
 # colours the mode ends with, so every CSS transition this started is taken to its end state
 # (getAnimations() applies the pending style changes first, which starts them). Waiting for
 # them to finish instead stalled once, in a window that had stopped producing frames.
-_TRANSITIONS_DONE = """() => { document.getAnimations().filter(a => a instanceof CSSTransition)
+_FINISH_TRANSITIONS = """() => { document.getAnimations().filter(a => a instanceof CSSTransition)
   .forEach(a => a.finish()); return true; }"""
 
 
@@ -81,12 +81,13 @@ def test_no_serious_accessibility_violations(pages, path, mode, record_property)
     try:
         set_mode(page, mode)
         found = axe_violations(page, None if mode == "light" else COLOUR_RULES)
-        colour = page.evaluate("(tags) => axe.getRules(tags).filter(r => r.tags"
-                               ".includes('cat.color')).map(r => r.ruleId).sort()", TAGS)
-        assert colour == sorted(COLOUR_RULES), f"axe's colour rules are now {colour}"
+        if mode == "dark":  # the rules it ran are every colour rule of axe's WCAG A/AA set
+            colour = page.evaluate("(tags) => axe.getRules(tags).filter(r => r.tags"
+                                   ".includes('cat.color')).map(r => r.ruleId).sort()", TAGS)
+            assert colour == sorted(COLOUR_RULES), f"axe's colour rules are now {colour}"
     finally:
         page.evaluate(_RESTORE, before)
-        page.evaluate(_TRANSITIONS_DONE)
+        page.evaluate(_FINISH_TRANSITIONS)
     counts = {k: sum(v["nodes"] for v in found if v["impact"] == k) for k in IMPACTS}
     # the table of counts per page is printed at the end of the run (conftest)
     record_property("axe", {"path": path, "mode": mode, "counts": counts,

@@ -20,7 +20,7 @@ import pytest
 
 from pgtools.explorer import decode_frame
 
-from .conftest import PHONE, SITE, toc_pages
+from .conftest import EXPLORER_PARTS_OUTSIDE, PHONE, SITE, SLIDER_WIDTHS, toc_pages
 
 STATE = 'script[type="application/vnd.jupyter.widget-state+json"]'
 
@@ -146,16 +146,10 @@ def test_explorer_fits_a_phone_and_follows_dark_mode(pages, path):
     page, _log = pages.get(f"{path}.html", PHONE, changes="dark",
                            tolerates=("unfolded", "widgets", "explorers"))
     page.wait_for_selector(".pgxp img[data-frame]", timeout=15_000)
-    boxes = page.evaluate("""() => Array.from(document.querySelectorAll('.pgxp')).map(r => {
-        const b = r.getBoundingClientRect();
-        return Array.from(r.querySelectorAll('.pgxp-control, .pgxp-control > *, img'))
-          .map(e => e.getBoundingClientRect())
-          .filter(x => x.left < b.left - 1 || x.right > b.right + 1 || x.width < 1).length;
-      })""")
+    boxes = page.evaluate(EXPLORER_PARTS_OUTSIDE)
     assert boxes and not any(boxes), f"controls stick out of the explorer at 390 px: {boxes}"
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
-    widths = page.evaluate("""() => Array.from(document.querySelectorAll(
-        '.pgxp input[type=range]')).map(e => e.getBoundingClientRect().width)""")
+    widths = page.evaluate(SLIDER_WIDTHS)
     assert all(w >= 100 for w in widths), f"a slider collapsed at 390 px: {widths}"
     colour = """() => [getComputedStyle(document.querySelector('.pgxp')).color,
                       getComputedStyle(document.body).color]"""

@@ -15,7 +15,16 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import DESKTOP, PHONE, isolated_page, load, narrow, toc_pages
+from .conftest import (
+    DESKTOP,
+    EXPLORER_PARTS_OUTSIDE,
+    PHONE,
+    SLIDER_WIDTHS,
+    isolated_page,
+    load,
+    narrow,
+    toc_pages,
+)
 
 PAGES = toc_pages()
 MAX_SCREENS = 15
@@ -63,18 +72,13 @@ def test_phone_page_fits_the_viewport(pages, path):
 
 # What the phone tests measure: the page's width, the explorer parts outside their explorer,
 # the sliders' widths, and the text column's width and left edge.
-_PHONE_MEASURES = """() => ({
-  width: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
-  outside: Array.from(document.querySelectorAll('.pgxp')).map(r => {
-    const b = r.getBoundingClientRect();
-    return Array.from(r.querySelectorAll('.pgxp-control, .pgxp-control > *, img'))
-      .map(e => e.getBoundingClientRect())
-      .filter(x => x.left < b.left - 1 || x.right > b.right + 1 || x.width < 1).length; }),
-  sliders: Array.from(document.querySelectorAll('.pgxp input[type=range]'))
-    .map(e => Math.round(e.getBoundingClientRect().width)),
-  column: (({left, width}) => [Math.round(left), Math.round(width)])(
+_PHONE_MEASURES = f"""() => ({{
+  width: ({_PAGE_WIDTH})(),
+  outside: ({EXPLORER_PARTS_OUTSIDE})(),
+  sliders: ({SLIDER_WIDTHS})().map(Math.round),
+  column: (({{left, width}}) => [Math.round(left), Math.round(width)])(
     document.querySelector('.bd-article, article, main').getBoundingClientRect()),
-})"""
+}})"""
 
 
 @pytest.mark.browser
