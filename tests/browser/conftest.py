@@ -74,16 +74,23 @@ _PAGE_ORDER = [
     "test_exercise_rhythm",
     "test_no_answer_is_visible",
     "test_download_and_launch_buttons",
+    "test_code_exercise_says_run_the_notebook",
     "test_no_serious_accessibility_violations",  # light, then dark (which restores light)
     "test_exercise_and_solution_open_on_click",  # opens one solution, then folds it again
     "test_desktop_code_fits_and_page_is_short",  # measures, then unfolds every fold
+    # answer boxes, one at a time, as a reader answers them
+    "test_numeric_exercise_wrong_coarse_then_right",
+    "test_numeric_coarse_answer_is_called_right_but_coarse",
+    "test_choice_exercise_gives_feedback",
+    "test_exercise_is_operable_by_keyboard",
     "test_no_raw_subscripts_outside_math",  # reveals the widgets' text (unfolded: more text)
     "test_explorer_controls_redraw_the_stored_frame",  # explorers: no exercise, no solution
+    # these leave the page (a key or a click turns it)
+    "test_arrow_keys_move_a_focused_slider_not_the_page",
+    "test_next_and_previous_clicks_turn_the_page",
     "test_phone_page_fits_the_viewport",
     "test_explorer_fits_a_phone_and_follows_dark_mode",
 ]
-# Tests of no single page that take longest: started first, next to the JupyterLab ones.
-_FIRST = ["test_next_and_previous_clicks_turn_the_page"]
 
 
 def _page_of(item) -> str | None:
@@ -111,8 +118,8 @@ def pytest_collection_modifyitems(config, items):
 
 def _group_and_order(items):
     """Order the tests so that those of one page run one after the other (they share the page's
-    load, ``pages`` below) and the longest go first: the JupyterLab tests, the navigation walk,
-    then the pages, heaviest first. ``pytest_xdist_make_scheduler`` keeps each page's tests on
+    load, ``pages`` below) and the longest go first: the JupyterLab tests, then the pages,
+    heaviest first. ``pytest_xdist_make_scheduler`` keeps each page's tests on
     one worker, in this order.
 
     Only the order and the grouping change, never what a test checks: a test that needs a
@@ -128,8 +135,6 @@ def _group_and_order(items):
         path, name, k = _page_of(item), item.originalname or item.name, index[id(item)]
         if item.path.name == "test_lab.py":
             return (0, 0, "", 0, False, k)
-        if name in _FIRST:
-            return (0, 1, "", _FIRST.index(name), False, k)
         if path is None:
             return (2, 0, "", 0, False, k)
         if path not in weights:

@@ -109,7 +109,7 @@ def test_explorer_controls_redraw_the_stored_frame(pages, path):
     assert saved, f"{path}: no explorer in the saved widget state"
     # the exercise widgets (hints, answers) and unfolded cells and solutions are not the
     # explorers
-    page, log = pages.get(f"{path}.html", changes="explorers", tolerates=("widgets", "unfolded"))
+    page, log = pages.get(f"{path}.html", changes="explorers", tolerates=("widgets", "unfolded", "answered"))
     roots = page.locator(".pgxp")
     assert roots.count() == len(saved), "every saved explorer is rendered once"
     for r in range(roots.count()):
@@ -144,7 +144,7 @@ def test_explorer_controls_redraw_the_stored_frame(pages, path):
 @pytest.mark.parametrize("path", EXPLORER_PAGES)
 def test_explorer_fits_a_phone_and_follows_dark_mode(pages, path):
     page, _log = pages.get(f"{path}.html", PHONE, changes="dark",
-                           tolerates=("unfolded", "widgets", "explorers"))
+                           tolerates=("unfolded", "widgets", "explorers", "answered"))
     page.wait_for_selector(".pgxp img[data-frame]", timeout=15_000)
     boxes = page.evaluate(EXPLORER_PARTS_OUTSIDE)
     assert boxes and not any(boxes), f"controls stick out of the explorer at 390 px: {boxes}"
