@@ -337,6 +337,11 @@ def narrow(page, viewport):
     settled(page, _FONTS_READY, "the web fonts")
 
 
+# What tests do to a page they share and leave the reader on it (``Pages.get(changes=...)``):
+# unfold every fold, answer boxes, reveal the widgets' hints and feedback, move explorers.
+ON_PAGE = ("unfolded", "answered", "widgets", "explorers")
+
+
 @dataclass
 class _Loaded:
     path: str

@@ -20,7 +20,14 @@ import pytest
 
 from pgtools.explorer import decode_frame
 
-from .conftest import EXPLORER_PARTS_OUTSIDE, PHONE, SITE, SLIDER_WIDTHS, toc_pages
+from .conftest import (
+    EXPLORER_PARTS_OUTSIDE,
+    ON_PAGE,
+    PHONE,
+    SITE,
+    SLIDER_WIDTHS,
+    toc_pages,
+)
 
 STATE = 'script[type="application/vnd.jupyter.widget-state+json"]'
 
@@ -109,7 +116,8 @@ def test_explorer_controls_redraw_the_stored_frame(pages, path):
     assert saved, f"{path}: no explorer in the saved widget state"
     # the exercise widgets (hints, answers) and unfolded cells and solutions are not the
     # explorers
-    page, log = pages.get(f"{path}.html", changes="explorers", tolerates=("widgets", "unfolded", "answered"))
+    page, log = pages.get(f"{path}.html", changes="explorers",
+                          tolerates=("widgets", "unfolded", "answered"))
     roots = page.locator(".pgxp")
     assert roots.count() == len(saved), "every saved explorer is rendered once"
     for r in range(roots.count()):
@@ -143,8 +151,7 @@ def test_explorer_controls_redraw_the_stored_frame(pages, path):
 @pytest.mark.browser
 @pytest.mark.parametrize("path", EXPLORER_PAGES)
 def test_explorer_fits_a_phone_and_follows_dark_mode(pages, path):
-    page, _log = pages.get(f"{path}.html", PHONE, changes="dark",
-                           tolerates=("unfolded", "widgets", "explorers", "answered"))
+    page, _log = pages.get(f"{path}.html", PHONE, changes="dark", tolerates=ON_PAGE)
     page.wait_for_selector(".pgxp img[data-frame]", timeout=15_000)
     boxes = page.evaluate(EXPLORER_PARTS_OUTSIDE)
     assert boxes and not any(boxes), f"controls stick out of the explorer at 390 px: {boxes}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import ON_PAGE
+
 SLIDER = (".pgxp input[type=range], .jupyter-widgets .noUi-handle,"
           " .jupyter-widgets input[type=range]")
 
@@ -17,8 +19,7 @@ PAGE = "book/4_2b_sga_rate"
 @pytest.mark.browser
 @pytest.mark.parametrize("path", [PAGE])
 def test_arrow_keys_move_a_focused_slider_not_the_page(pages, path):
-    page, _ = pages.get(f"{path}.html", changes="navigated",
-                        tolerates=("unfolded", "answered", "widgets", "explorers"))
+    page, _ = pages.get(f"{path}.html", changes="navigated", tolerates=ON_PAGE)
     url = page.url
     handle = page.locator(SLIDER).first
     handle.focus()

@@ -18,6 +18,7 @@ import pytest
 from .conftest import (
     DESKTOP,
     EXPLORER_PARTS_OUTSIDE,
+    ON_PAGE,
     PHONE,
     SLIDER_WIDTHS,
     isolated_page,
@@ -65,7 +66,7 @@ def test_desktop_code_fits_and_page_is_short(pages, path):
 def test_phone_page_fits_the_viewport(pages, path):
     # the desktop load, narrowed (conftest.Pages): unfolded cells, opened hints and moved
     # explorers only add to what must fit
-    page, _ = pages.get(f"{path}.html", PHONE, tolerates=("unfolded", "widgets", "explorers", "answered"))
+    page, _ = pages.get(f"{path}.html", PHONE, tolerates=ON_PAGE)
     width = page.evaluate(_PAGE_WIDTH)
     assert width <= PHONE[0], f"{path}: {width} px wide at a {PHONE[0]} px viewport"
 

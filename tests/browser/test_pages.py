@@ -18,7 +18,7 @@ import pytest
 import yaml
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from .conftest import RENDERED_ALL, ROOT, SHOTS, SITE, toc_pages
+from .conftest import ON_PAGE, RENDERED_ALL, ROOT, SHOTS, SITE, toc_pages
 
 PAGES = toc_pages()
 
@@ -167,8 +167,7 @@ def test_next_and_previous_clicks_turn_the_page(pages, path):
     """A reader's click on "next", then on "previous", opens the next page and comes back."""
     first, second = path, PAGES[1]
     # the first page's load, after the tests that read it (it leaves the page)
-    page, _ = pages.get(f"{first}.html", changes="navigated",
-                        tolerates=("unfolded", "answered", "widgets", "explorers"))
+    page, _ = pages.get(f"{first}.html", changes="navigated", tolerates=ON_PAGE)
     with page.expect_navigation(wait_until="commit"):
         page.locator("a.right-next").first.click()
     assert page.url.split("?")[0].endswith(f"{second}.html"), page.url
