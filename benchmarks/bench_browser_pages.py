@@ -16,13 +16,21 @@ compositor and browser processes, Playwright and this script) over the step, so 
 otherwise idle machine. The sum over all pages, divided by the number of cores, is the least
 wall time any schedule of the suite can take on this machine for these steps alone.
 
+``--without mathjax`` and/or ``--without widgets`` measure the same steps on pages that load no
+MathJax, or no widget manager (require.js and the html-manager): those requests are aborted, and
+the load waits only for the page, its fonts and two frames. The pages are then broken (raw TeX,
+no exercises or explorers); the figure is a bound on what lighter pages could save, not a way
+to run the suite.
+
 Needs the built book (``make book``) and ``/usr/bin/chromium``.
 
-Run: ``.venv/bin/python benchmarks/bench_browser_pages.py`` (also part of ``make bench``).
+Run: ``.venv/bin/python benchmarks/bench_browser_pages.py [--without mathjax|widgets ...]``
+(``make bench`` runs it without options).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -33,12 +41,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.browser, tools.fresh_venv
 
 from tests.browser.conftest import (
+    _FONTS_READY,
+    _TWO_FRAMES,
     CHROMIUM,
     FLAGS,
     SITE,
     _browser_missing_reason,
+    _wait_for_mathjax,
     isolated_page,
     load,
+    settled,
     toc_pages,
 )
 from tests.browser.test_accessibility import (
@@ -70,11 +82,31 @@ def dark_axe(page):
     axe_violations(page, COLOUR_RULES)
 
 
-def measure_page(browser, url: str, path: str) -> dict:
+# The front-end files ``--without`` can take off the pages (parts of their URLs).
+WITHOUT = {"mathjax": ("/vendor/mathjax/",),
+           "widgets": ("/vendor/requirejs/", "/vendor/@jupyter-widgets/", "widgets-config.js")}
+
+
+def bare_load(page, url: str, without: frozenset):
+    """Load ``url`` with the front-end files of ``without`` aborted: wait for the load event,
+    MathJax (unless it is taken off), the web fonts and two frames."""
+    page.goto(url, wait_until="load")
+    if "mathjax" not in without:
+        _wait_for_mathjax(page)
+    settled(page, _FONTS_READY, "the web fonts")
+    settled(page, _TWO_FRAMES, "two animation frames")
+
+
+def measure_page(browser, url: str, path: str, without: frozenset = frozenset()) -> dict:
     """The three steps on one page, in a fresh context: {step: (wall, CPU)}."""
     ctx, page, log = isolated_page(browser, (url,))
+    if without:
+        off = tuple(part for name in without for part in WITHOUT[name])
+        page.route("**/*", lambda r: r.abort() if any(x in r.request.url for x in off)
+                   else r.fallback())
     try:
-        t = {"load": measure(load, page, log, f"{url}{path}.html"),
+        t = {"load": (measure(bare_load, page, f"{url}{path}.html", without) if without
+                      else measure(load, page, log, f"{url}{path}.html")),
              "axe light": measure(axe_violations, page)}
         before = page.evaluate(_MODE_STATE)
         t["axe dark"] = measure(dark_axe, page)
@@ -84,7 +116,11 @@ def measure_page(browser, url: str, path: str) -> dict:
         ctx.close()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--without", action="append", choices=sorted(WITHOUT), default=[],
+                    help="abort these front-end files on every page (a bound, see above)")
+    without = frozenset(ap.parse_args(argv).without)
     missing = _browser_missing_reason()
     if missing or not (SITE / "index.html").exists():
         print(missing or f"{SITE} has no built book: run `make book` first. Not measured.")
@@ -94,12 +130,13 @@ def main() -> int:
     cores = os.cpu_count() or 1
     with serve(SITE) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        rows = [(path, measure_page(browser, url, path)) for path in toc_pages()]
+        rows = [(path, measure_page(browser, url, path, without)) for path in toc_pages()]
         browser.close()
 
     steps = ("load", "axe light", "axe dark")
     print(f"Per page, CPU seconds of the machine (wall seconds), {len(rows)} pages, "
-          f"{cores} cores")
+          f"{cores} cores" + (f"; pages without {', '.join(sorted(without))}" if without
+                              else ""))
     print(f"{'page':32s}" + "".join(f"{s:>18s}" for s in steps) + f"{'total CPU':>11s}")
     total = dict.fromkeys(steps, 0.0)
     for path, t in rows:
