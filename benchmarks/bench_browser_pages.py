@@ -18,7 +18,7 @@ wall time any schedule of the suite can take on this machine for these steps alo
 
 ``--without mathjax`` and/or ``--without widgets`` measure the same steps on pages that load no
 MathJax, or no widget manager (require.js and the html-manager): those requests are aborted, and
-the load waits only for the page, its fonts and two frames. The pages are then broken (raw TeX,
+the suite's ``load`` then has no typesetting, or no widget views, to wait for. The pages are then broken (raw TeX,
 no exercises or explorers); the figure is a bound on what lighter pages could save, not a way
 to run the suite.
 
@@ -41,16 +41,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.browser, tools.fresh_venv
 
 from tests.browser.conftest import (
-    _FONTS_READY,
-    _TWO_FRAMES,
     CHROMIUM,
     FLAGS,
     SITE,
     _browser_missing_reason,
-    _wait_for_mathjax,
     isolated_page,
     load,
-    settled,
     toc_pages,
 )
 from tests.browser.test_accessibility import (
@@ -87,16 +83,6 @@ WITHOUT = {"mathjax": ("/vendor/mathjax/",),
            "widgets": ("/vendor/requirejs/", "/vendor/@jupyter-widgets/", "widgets-config.js")}
 
 
-def bare_load(page, url: str, without: frozenset):
-    """Load ``url`` with the front-end files of ``without`` aborted: wait for the load event,
-    MathJax (unless it is taken off), the web fonts and two frames."""
-    page.goto(url, wait_until="load")
-    if "mathjax" not in without:
-        _wait_for_mathjax(page)
-    settled(page, _FONTS_READY, "the web fonts")
-    settled(page, _TWO_FRAMES, "two animation frames")
-
-
 def measure_page(browser, url: str, path: str, without: frozenset = frozenset()) -> dict:
     """The three steps on one page, in a fresh context: {step: (wall, CPU)}."""
     ctx, page, log = isolated_page(browser, (url,))
@@ -105,8 +91,8 @@ def measure_page(browser, url: str, path: str, without: frozenset = frozenset())
         page.route("**/*", lambda r: r.abort() if any(x in r.request.url for x in off)
                    else r.fallback())
     try:
-        t = {"load": (measure(bare_load, page, f"{url}{path}.html", without) if without
-                      else measure(load, page, log, f"{url}{path}.html")),
+        t = {"load": measure(load, page, log, f"{url}{path}.html",
+                             "widgets" not in without),
              "axe light": measure(axe_violations, page)}
         before = page.evaluate(_MODE_STATE)
         t["axe dark"] = measure(dark_axe, page)
